@@ -98,7 +98,7 @@ impl FileTree {
         if self.files.contains_key(&path) {
             return Err(DuplicatePath(path));
         }
-        
+
         self.files.insert(path, contents);
         Ok(())
     }

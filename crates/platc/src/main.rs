@@ -1,1 +1,181 @@
-fn main() {}
+//! `platc`: argument parsing, files and exit codes around the library pipeline.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use platc::{compile, render_problems, validate, CompileError, Style};
+
+/// Exit codes: 0 success, 1 drift (check/diff), 2 invalid platform.toml or usage,
+/// 3 file system error, 4 internal error.
+const EXIT_DRIFT: u8 = 1;
+const EXIT_INVALID: u8 = 2;
+const EXIT_IO: u8 = 3;
+const EXIT_INTERNAL: u8 = 4;
+
+#[derive(Parser)]
+#[command(
+    name = "platc",
+    version,
+    about = "Compiles platform.toml into Kustomize overlays, Helm values, Terraform and workflows",
+    long_about = "Compiles platform.toml into Kustomize overlays, Helm values, Terraform and delivery \
+                  workflows.\n\nExit codes: 0 success, 1 output drifted (check, diff), 2 invalid \
+                  platform.toml or usage error, 3 file system error, 4 internal error."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args)]
+struct Input {
+    /// The platform description to compile.
+    #[arg(short, long, value_name = "FILE", default_value = "platform.toml")]
+    config: PathBuf,
+}
+
+#[derive(clap::Args)]
+struct Output {
+    #[command(flatten)]
+    input: Input,
+    /// Output directory [default: `deploy` next to the config file].
+    #[arg(short, long, value_name = "DIR")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Render every output into the output directory (atomically; files platc did not
+    /// generate are left alone).
+    Render(Output),
+    /// Exit 1 with a diff when the output directory differs from what platform.toml renders.
+    Check(Output),
+    /// Print the unified diff between the output directory and a fresh render (exit 1 when
+    /// they differ).
+    Diff(Output),
+    /// Report every problem in platform.toml (exit 2 when there is one).
+    Validate(Input),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Validate(input) => {
+            let Some((path, source)) = read(&input.config) else {
+                return ExitCode::from(EXIT_IO);
+            };
+            let problems = validate(&source);
+            if problems.is_empty() {
+                println!("{path}: valid");
+                ExitCode::SUCCESS
+            } else {
+                eprint!("{}", render_problems(&path, &source, &problems, style()));
+                ExitCode::from(EXIT_INVALID)
+            }
+        }
+        Command::Render(o) => run(&o, Mode::Render),
+        Command::Check(o) => run(&o, Mode::Check),
+        Command::Diff(o) => run(&o, Mode::Diff),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Render,
+    Check,
+    Diff,
+}
+
+fn style() -> Style {
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    Style { color, width: 100 }
+}
+
+fn read(path: &Path) -> Option<(String, String)> {
+    let shown = path.display().to_string();
+    match std::fs::read_to_string(path) {
+        Ok(s) => Some((shown, s)),
+        Err(e) => {
+            eprintln!("error: cannot read {shown}: {e}");
+            eprintln!("help: pass the platform description with `-c path/to/platform.toml`");
+            None
+        }
+    }
+}
+
+fn output_dir(o: &Output) -> PathBuf {
+    match &o.output {
+        Some(dir) => dir.clone(),
+        None => match o.input.config.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.join("deploy"),
+            _ => PathBuf::from("deploy"),
+        },
+    }
+}
+
+fn run(o: &Output, mode: Mode) -> ExitCode {
+    let Some((path, source)) = read(&o.input.config) else {
+        return ExitCode::from(EXIT_IO);
+    };
+    let tree = match compile(&source) {
+        Ok(tree) => tree,
+        Err(CompileError::Invalid(problems)) => {
+            eprint!("{}", render_problems(&path, &source, &problems, style()));
+            return ExitCode::from(EXIT_INVALID);
+        }
+        Err(CompileError::Internal(msg)) => {
+            eprintln!("error: internal error in platc: {msg}");
+            eprintln!("help: this is a bug; please report it with your platform.toml");
+            return ExitCode::from(EXIT_INTERNAL);
+        }
+    };
+    let dir = output_dir(o);
+    match mode {
+        Mode::Render => match platc_write::write(&tree, &dir) {
+            Ok(report) => {
+                for w in &report.warnings {
+                    eprintln!("warning: {w}");
+                }
+                if report.swapped {
+                    println!(
+                        "{}: {} written, {} unchanged, {} removed",
+                        dir.display(),
+                        report.written.len(),
+                        report.unchanged,
+                        report.deleted.len()
+                    );
+                } else {
+                    println!("{}: up to date ({} files)", dir.display(), report.unchanged);
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(EXIT_IO)
+            }
+        },
+        Mode::Check | Mode::Diff => match platc_write::compare(&tree, &dir) {
+            Ok(drift) if drift.is_clean() => {
+                if mode == Mode::Check {
+                    println!("{}: up to date ({} files)", dir.display(), tree.len());
+                }
+                ExitCode::SUCCESS
+            }
+            Ok(drift) => {
+                print!("{}", drift.unified_diff());
+                if mode == Mode::Check {
+                    eprintln!(
+                        "error: {} is out of date with {path}\nhelp: run `platc render -c {path}` and commit the result",
+                        dir.display()
+                    );
+                }
+                ExitCode::from(EXIT_DRIFT)
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(EXIT_IO)
+            }
+        },
+    }
+}

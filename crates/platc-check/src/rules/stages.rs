@@ -1,0 +1,226 @@
+//! `platc::stages::*`: stages form a valid set, every app × stage namespace is a distinct,
+//! valid name, and no two stages (test and prod above all) ever share a namespace.
+
+use std::collections::BTreeMap;
+
+use platc_model::{expand_namespace, Document, Problem, Span, RESERVED_NAMESPACES};
+use platc_values::names;
+
+use super::value_problem;
+
+pub(crate) fn check(doc: &Document, out: &mut Vec<Problem>) {
+    let core_ns = doc
+        .core
+        .namespace
+        .as_ref()
+        .map(|n| n.value.as_str())
+        .unwrap_or("core-services");
+    // namespace -> (app, stage, span of the template that produced it)
+    let mut claimed: BTreeMap<String, (String, String, Span)> = BTreeMap::new();
+    for stage in doc.stages.values() {
+        if let Some(joins) = &stage.joins {
+            match doc.stages.get(&joins.value) {
+                None => out.push(
+                    Problem::new(
+                        "platc::stages::unknown-join",
+                        joins.span.clone(),
+                        format!(
+                            "stage `{}` joins `{}`, which is not a stage",
+                            stage.name.value, joins.value
+                        ),
+                    )
+                    .label("no such stage")
+                    .help(format!(
+                        "name one of the stages defined under [stages]: {}",
+                        stage_names(doc)
+                    )),
+                ),
+                Some(target) if target.joins.is_some() || target.name.value == stage.name.value => {
+                    out.push(
+                        Problem::new(
+                            "platc::stages::join-chain",
+                            joins.span.clone(),
+                            format!(
+                                "stage `{}` joins `{}`, which does not run in the cluster itself",
+                                stage.name.value, joins.value
+                            ),
+                        )
+                        .label("must name a stage with its own namespace")
+                        .help(
+                            "a joining stage (like `ew`) must join a stage that has a `namespace`",
+                        ),
+                    )
+                }
+                Some(_) => {}
+            }
+            let extra = [
+                stage
+                    .namespace
+                    .as_ref()
+                    .map(|s| ("namespace", s.span.clone())),
+                stage.deploy.as_ref().map(|s| ("deploy", s.span.clone())),
+                stage
+                    .databases
+                    .as_ref()
+                    .map(|s| ("databases", s.span.clone())),
+                stage.caches.as_ref().map(|s| ("caches", s.span.clone())),
+                stage
+                    .replicas
+                    .as_ref()
+                    .map(|s| ("replicas", s.span.clone())),
+                stage
+                    .certificates
+                    .as_ref()
+                    .map(|s| ("certificates", s.span.clone())),
+            ];
+            for (key, span) in extra.into_iter().flatten() {
+                out.push(
+                    Problem::new(
+                        "platc::stages::joins-exclusive",
+                        span,
+                        format!(
+                            "stage `{}` joins `{}` and cannot set `{key}`",
+                            stage.name.value, joins.value
+                        ),
+                    )
+                    .label("ignored for a joining stage")
+                    .help(format!(
+                        "remove `{key}`; a joining stage runs against the `{}` namespaces",
+                        joins.value
+                    )),
+                );
+            }
+            continue;
+        }
+        let Some(template) = &stage.namespace else {
+            out.push(
+                Problem::new(
+                    "platc::stages::namespace-missing",
+                    stage.name.span.clone(),
+                    format!("stage `{}` has neither `namespace` nor `joins`", stage.name.value),
+                )
+                .label("this stage needs a namespace")
+                .help(format!(
+                    "add `namespace = \"{{app}}-{}\"`, or `joins = \"<stage>\"` for a stage that runs outside the cluster",
+                    stage.name.value
+                )),
+            );
+            continue;
+        };
+        if doc.apps.len() > 1 && !template.value.contains("{app}") {
+            out.push(
+                Problem::new(
+                    "platc::stages::namespace-shared",
+                    template.span.clone(),
+                    format!(
+                        "stage `{}` would put all {} apps into one namespace",
+                        stage.name.value,
+                        doc.apps.len()
+                    ),
+                )
+                .label("no `{app}` placeholder")
+                .help(format!(
+                    "include `{{app}}`, e.g. `\"{{app}}-{}\"`",
+                    stage.name.value
+                )),
+            );
+            continue;
+        }
+        // A template must be valid even before any app exists.
+        let probe_apps: Vec<&str> = if doc.apps.is_empty() {
+            vec!["app"]
+        } else {
+            doc.apps.keys().map(String::as_str).collect()
+        };
+        for app in probe_apps {
+            let ns = match expand_namespace(&template.value, app) {
+                Ok(ns) => ns,
+                Err(bad) => {
+                    out.push(
+                        Problem::new(
+                            "platc::stages::namespace-template",
+                            template.span.clone(),
+                            format!("unknown placeholder `{bad}` in the namespace template"),
+                        )
+                        .label("only `{app}` is replaced")
+                        .help(format!(
+                            "write the namespace like `\"{{app}}-{}\"`",
+                            stage.name.value
+                        )),
+                    );
+                    break;
+                }
+            };
+            if let Err(e) = names::check_dns_label(&ns) {
+                out.push(
+                    value_problem("platc::names::too-long", template.span.clone(), e)
+                        .label(format!("for app `{app}` this gives the namespace `{ns}`")),
+                );
+                continue;
+            }
+            if ns == core_ns || RESERVED_NAMESPACES.contains(&ns.as_str()) {
+                out.push(
+                    Problem::new(
+                        "platc::stages::namespace-reserved",
+                        template.span.clone(),
+                        format!("stage `{}` would deploy app `{app}` into the namespace `{ns}`", stage.name.value),
+                    )
+                    .label("reserved namespace")
+                    .help("apps get namespaces of their own; `core-services` and the `kube-*`/`default` namespaces are off limits"),
+                );
+                continue;
+            }
+            match claimed.get(&ns) {
+                Some((other_app, other_stage, other_span)) => out.push(
+                    Problem::new(
+                        "platc::stages::namespace-shared",
+                        template.span.clone(),
+                        format!(
+                            "app `{app}` in stage `{}` and app `{other_app}` in stage `{other_stage}` would share the namespace `{ns}`",
+                            stage.name.value
+                        ),
+                    )
+                    .label("same namespace")
+                    .related(other_span.clone(), "also produced here")
+                    .help("stages must stay isolated: give every stage a distinct namespace template such as `\"{app}-<stage>\"`"),
+                ),
+                None => {
+                    claimed.insert(ns, (app.to_string(), stage.name.value.clone(), template.span.clone()));
+                }
+            }
+        }
+    }
+    if let Some(replicas) = doc
+        .stages
+        .values()
+        .filter_map(|s| s.replicas.as_ref())
+        .find(|r| r.value < 1)
+    {
+        out.push(
+            Problem::new("platc::stages::replicas", replicas.span.clone(), "a stage's default replicas must be at least 1")
+                .label("too small")
+                .help("set `replicas = 1` or more; scale a single service down with its own `replicas = 0`"),
+        );
+    }
+    if doc.stages.values().all(|s| s.joins.is_some()) && !doc.stages.is_empty() {
+        if let Some(first) = doc.stages.values().next() {
+            out.push(
+                Problem::new(
+                    "platc::stages::none-deployed",
+                    first.name.span.clone(),
+                    "no stage has a namespace of its own",
+                )
+                .label("every stage joins another")
+                .help("define at least one stage with `namespace = \"{app}-<stage>\"`"),
+            );
+        }
+    }
+}
+
+pub(crate) fn stage_names(doc: &Document) -> String {
+    doc.stages
+        .keys()
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,493 @@
+//! Document → IR. Runs only on a document that passed `platc-check`; anything missing is
+//! reported as a [`ResolveError`] rather than assumed.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use platc_check::{default_version, effective_placement};
+use platc_model::{
+    expand_namespace, public_host, split_call, Acme, App, DataStore, Deploy, Document, Engine,
+    Placement, Protocol, Service, Settings as SettingsModel, Sp, Stage,
+};
+use platc_values::{cron, duration, quantity};
+
+use crate::types::*;
+
+/// The document was not checked, or a check is missing: a bug, never a user error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolveError(pub String);
+
+impl fmt::Display for ResolveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot resolve platform.toml: {}", self.0)
+    }
+}
+
+impl std::error::Error for ResolveError {}
+
+fn need<'a, T>(v: &'a Option<Sp<T>>, what: &str) -> Result<&'a T, ResolveError> {
+    v.as_ref()
+        .map(|s| &s.value)
+        .ok_or_else(|| ResolveError(format!("`{what}` is missing")))
+}
+
+const DEFAULT_TAG: &str = "0.1.0";
+const DEFAULT_CPU: &str = "100m";
+const DEFAULT_MEMORY: &str = "128Mi";
+const DEFAULT_STORAGE: &str = "8Gi";
+
+pub fn resolve(doc: &Document) -> Result<Ir, ResolveError> {
+    let platform = PlatformIr {
+        name: need(&doc.platform.name, "platform.name")?.clone(),
+        domain: need(&doc.platform.domain, "platform.domain")?.clone(),
+        cloud: *need(&doc.platform.cloud, "platform.cloud")?,
+        region: need(&doc.platform.region, "platform.region")?.clone(),
+        registry: need(&doc.platform.registry, "platform.registry")?.clone(),
+        kubernetes: doc
+            .platform
+            .kubernetes
+            .as_ref()
+            .map(|k| k.value.clone())
+            .unwrap_or_else(|| "1.31".to_string()),
+    };
+    let issuer = doc
+        .core
+        .certificates
+        .as_ref()
+        .and_then(|c| c.issuer.as_ref())
+        .map(|i| i.value.clone())
+        .unwrap_or_else(|| "letsencrypt".to_string());
+    let core = CoreIr {
+        namespace: doc
+            .core
+            .namespace
+            .as_ref()
+            .map(|n| n.value.clone())
+            .unwrap_or_else(|| "core-services".to_string()),
+        ingress_class: doc
+            .core
+            .ingress_class
+            .as_ref()
+            .map(|n| n.value.clone())
+            .unwrap_or_else(|| "nginx".to_string()),
+        issuer_production: format!("{issuer}-production"),
+        issuer_staging: format!("{issuer}-staging"),
+        acme_email: doc
+            .core
+            .certificates
+            .as_ref()
+            .and_then(|c| c.email.as_ref())
+            .map(|e| e.value.clone()),
+        event_bus: doc.core.event_bus.is_some(),
+    };
+    let stages = doc
+        .stages
+        .values()
+        .map(stage)
+        .collect::<Result<Vec<_>, _>>()?;
+    let apps = doc
+        .apps
+        .values()
+        .map(|a| app(doc, &platform, &core, a))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Ir {
+        platform,
+        core,
+        stages,
+        apps,
+    })
+}
+
+fn stage(s: &Stage) -> Result<StageIr, ResolveError> {
+    let kind = match &s.joins {
+        Some(j) => StageKind::Joins {
+            stage: j.value.clone(),
+        },
+        None => {
+            let databases = s
+                .databases
+                .as_ref()
+                .map(|p| p.value)
+                .unwrap_or(Placement::InCluster);
+            StageKind::Deployed {
+                deploy: s.deploy.as_ref().map(|d| d.value).unwrap_or(Deploy::Manual),
+                databases,
+                caches: s.caches.as_ref().map(|p| p.value).unwrap_or(databases),
+                replicas: count(
+                    s.replicas.as_ref().map(|r| r.value).unwrap_or(1),
+                    "stage replicas",
+                )?,
+            }
+        }
+    };
+    Ok(StageIr {
+        name: s.name.value.clone(),
+        kind,
+    })
+}
+
+fn count(n: i64, what: &str) -> Result<u32, ResolveError> {
+    u32::try_from(n).map_err(|_| ResolveError(format!("{what} `{n}` out of range")))
+}
+
+fn app(
+    doc: &Document,
+    platform: &PlatformIr,
+    core: &CoreIr,
+    a: &App,
+) -> Result<AppIr, ResolveError> {
+    let team = a
+        .team
+        .as_ref()
+        .map(|t| t.value.clone())
+        .unwrap_or_else(|| a.name.value.clone());
+    let mut services = Vec::with_capacity(a.services.len());
+    for s in a.services.values() {
+        services.push(service(platform, &a.name.value, s)?);
+    }
+    let mut stages = Vec::new();
+    for st in doc.stages.values().filter(|s| s.joins.is_none()) {
+        let template = need(&st.namespace, "stage namespace")?;
+        let namespace = expand_namespace(template, &a.name.value)
+            .map_err(|p| ResolveError(format!("namespace placeholder `{p}`")))?;
+        let stage_replicas = count(
+            st.replicas.as_ref().map(|r| r.value).unwrap_or(1),
+            "stage replicas",
+        )?;
+        let mut workloads = Vec::with_capacity(services.len());
+        // host -> routes
+        let mut hosts: BTreeMap<(String, Protocol), (String, Vec<RouteIr>)> = BTreeMap::new();
+        for (model, base) in a.services.values().zip(&services) {
+            let over = model.stages.get(&st.name.value);
+            let settings =
+                merged_settings(platform, model, over.map(|o| &o.settings), stage_replicas)?;
+            let overridden = Overrides {
+                resources: settings.resources != base.base.resources,
+                env: settings.env != base.base.env,
+            };
+            let expose = over
+                .and_then(|o| o.settings.expose.as_ref())
+                .or(model.settings.expose.as_ref());
+            if let Some(e) = expose {
+                let label = need(&e.host, "expose.host")?;
+                let host = public_host(label, &st.name.value, &platform.domain);
+                let entry = hosts
+                    .entry((host, base.protocol))
+                    .or_insert_with(|| (label.clone(), Vec::new()));
+                entry.1.push(RouteIr {
+                    path: e
+                        .path
+                        .as_ref()
+                        .map(|p| p.value.clone())
+                        .unwrap_or_else(|| "/".into()),
+                    service: base.name.clone(),
+                    port: base.port,
+                });
+            }
+            workloads.push(WorkloadIr {
+                service: base.name.clone(),
+                settings,
+                database: data_store(model, st, false, &base.name)?,
+                cache: data_store(model, st, true, &base.name)?,
+                overridden,
+            });
+        }
+        let acme = st
+            .certificates
+            .as_ref()
+            .map(|c| c.value)
+            .unwrap_or(Acme::Production);
+        let cluster_issuer = match acme {
+            Acme::Production => core.issuer_production.clone(),
+            Acme::Staging => core.issuer_staging.clone(),
+        };
+        let mut ingresses: Vec<IngressIr> = Vec::with_capacity(hosts.len());
+        for ((host, protocol), (label, mut routes)) in hosts {
+            routes.sort_by(|a, b| a.path.cmp(&b.path));
+            let first_of_host = ingresses.last().is_none_or(|i| i.host != host);
+            let name = match protocol {
+                Protocol::Http | Protocol::Tcp => label.clone(),
+                Protocol::Https => format!("{label}-https"),
+                Protocol::Grpc => format!("{label}-grpc"),
+            };
+            ingresses.push(IngressIr {
+                name,
+                tls_secret: format!("{label}-tls"),
+                host,
+                cluster_issuer: first_of_host.then(|| cluster_issuer.clone()),
+                backend_protocol: protocol,
+                routes,
+            });
+        }
+        stages.push(AppStageIr {
+            stage: st.name.value.clone(),
+            namespace,
+            deploy: st
+                .deploy
+                .as_ref()
+                .map(|d| d.value)
+                .unwrap_or(Deploy::Manual),
+            workloads,
+            ingresses,
+        });
+    }
+    Ok(AppIr {
+        name: a.name.value.clone(),
+        team,
+        services,
+        stages,
+    })
+}
+
+fn service(platform: &PlatformIr, app: &str, s: &Service) -> Result<ServiceIr, ResolveError> {
+    let name = s.name.value.clone();
+    let port = u16::try_from(*need(&s.port, "port")?)
+        .map_err(|_| ResolveError(format!("port of `{name}` out of range")))?;
+    let protocol = s
+        .protocol
+        .as_ref()
+        .map(|p| p.value)
+        .unwrap_or(Protocol::Http);
+    let http_probe = |path: Option<&Sp<String>>, default: &str| match protocol {
+        Protocol::Http | Protocol::Https => Probe::Http {
+            path: path
+                .map(|p| p.value.clone())
+                .unwrap_or_else(|| default.to_string()),
+            scheme_https: protocol == Protocol::Https,
+        },
+        Protocol::Grpc => Probe::Grpc,
+        Protocol::Tcp => Probe::Tcp,
+    };
+    let health = s.health.as_ref();
+    let metrics = MetricsIr {
+        port: match s.metrics.as_ref().and_then(|m| m.port.as_ref()) {
+            Some(p) => u16::try_from(p.value)
+                .map_err(|_| ResolveError(format!("metrics port of `{name}` out of range")))?,
+            None => port,
+        },
+        path: s
+            .metrics
+            .as_ref()
+            .and_then(|m| m.path.as_ref())
+            .map(|p| p.value.clone())
+            .unwrap_or_else(|| "/metrics".to_string()),
+    };
+    let selector: Labels = [
+        ("app.kubernetes.io/name", name.as_str()),
+        ("app.kubernetes.io/part-of", app),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let mut labels = selector.clone();
+    labels.insert("app.kubernetes.io/component".into(), "service".into());
+    labels.insert("app.kubernetes.io/managed-by".into(), "platc".into());
+    let mut calls = Vec::new();
+    for c in s.calls.iter().flat_map(|c| c.value.iter()) {
+        let (a, svc) = split_call(&c.value, app);
+        calls.push(ServiceRef {
+            app: a.to_string(),
+            service: svc.to_string(),
+        });
+    }
+    calls.sort();
+    calls.dedup();
+    let list = |l: Option<&Sp<Vec<Sp<String>>>>| {
+        let mut v: Vec<String> = l
+            .iter()
+            .flat_map(|l| l.value.iter())
+            .map(|s| s.value.clone())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    Ok(ServiceIr {
+        port,
+        protocol,
+        image: s
+            .image
+            .as_ref()
+            .map(|i| i.value.clone())
+            .unwrap_or_else(|| format!("{}/{}", platform.registry, name)),
+        liveness: http_probe(health.and_then(|h| h.liveness.as_ref()), "/healthz"),
+        readiness: http_probe(health.and_then(|h| h.readiness.as_ref()), "/readyz"),
+        metrics,
+        labels,
+        selector,
+        base: merged_settings(platform, s, None, 1)?,
+        calls,
+        publishes: list(s.events.as_ref().and_then(|e| e.publishes.as_ref())),
+        subscribes: list(s.events.as_ref().and_then(|e| e.subscribes.as_ref())),
+        secrets: list(s.secrets.as_ref()),
+        name,
+    })
+}
+
+/// Service settings with a stage override laid over them; `stage_replicas` is the stage's
+/// default when neither sets `replicas`.
+fn merged_settings(
+    platform: &PlatformIr,
+    s: &Service,
+    over: Option<&SettingsModel>,
+    stage_replicas: u32,
+) -> Result<Settings, ResolveError> {
+    let base = &s.settings;
+    let pick = |f: fn(&SettingsModel) -> Option<&Sp<String>>| {
+        over.and_then(f)
+            .or_else(|| f(base))
+            .map(|v| v.value.clone())
+    };
+    let replicas = match over
+        .and_then(|o| o.replicas.as_ref())
+        .or(base.replicas.as_ref())
+    {
+        Some(r) => count(r.value, "replicas")?,
+        None => stage_replicas,
+    };
+    let tag = pick(|s| s.tag.as_ref());
+    let digest = pick(|s| s.digest.as_ref());
+    let image = ImageRef {
+        repository: s
+            .image
+            .as_ref()
+            .map(|i| i.value.clone())
+            .unwrap_or_else(|| format!("{}/{}", platform.registry, s.name.value)),
+        tag: if tag.is_none() && digest.is_none() {
+            Some(DEFAULT_TAG.to_string())
+        } else {
+            tag
+        },
+        digest,
+    };
+    let res = |f: fn(&platc_model::Resources) -> Option<&Sp<String>>| {
+        over.and_then(|o| o.resources.as_ref())
+            .and_then(f)
+            .or_else(|| base.resources.as_ref().and_then(f))
+            .map(|v| v.value.clone())
+    };
+    let cpu_request = cpu(&res(|r| r.cpu.as_ref()).unwrap_or_else(|| DEFAULT_CPU.into()))?;
+    let memory = bytes(&res(|r| r.memory.as_ref()).unwrap_or_else(|| DEFAULT_MEMORY.into()))?;
+    let cpu_limit = match res(|r| r.cpu_limit.as_ref()) {
+        Some(l) => cpu(&l)?,
+        None => cpu_request.clone(),
+    };
+    let memory_limit = match res(|r| r.memory_limit.as_ref()) {
+        Some(l) => bytes(&l)?,
+        None => memory.clone(),
+    };
+    let mut env: BTreeMap<String, String> = base
+        .env
+        .iter()
+        .map(|(k, v)| (k.value.clone(), v.value.clone()))
+        .collect();
+    if let Some(o) = over {
+        for (k, v) in &o.env {
+            env.insert(k.value.clone(), v.value.clone());
+        }
+    }
+    Ok(Settings {
+        replicas,
+        image,
+        resources: ResourcesIr {
+            cpu_request,
+            cpu_limit,
+            memory_request: memory,
+            memory_limit,
+        },
+        env,
+    })
+}
+
+fn cpu(q: &str) -> Result<String, ResolveError> {
+    quantity::parse_cpu(q)
+        .map(quantity::format_cpu)
+        .map_err(|e| ResolveError(e.message))
+}
+
+fn bytes(q: &str) -> Result<String, ResolveError> {
+    quantity::parse_bytes(q)
+        .map(quantity::format_bytes)
+        .map_err(|e| ResolveError(e.message))
+}
+
+/// Backup defaults per engine (seed table): schedule and retention in days.
+fn backup_default(engine: Engine) -> (&'static str, u32) {
+    match engine {
+        Engine::Postgresql => ("0 2 * * *", 30),
+        Engine::Mysql => ("0 3 * * *", 30),
+        Engine::Mongodb => ("0 * * * *", 14),
+        Engine::Redis => ("*/15 * * * *", 7),
+    }
+}
+
+fn data_store(
+    s: &Service,
+    st: &Stage,
+    cache: bool,
+    service: &str,
+) -> Result<Option<DataStoreIr>, ResolveError> {
+    let store = if cache {
+        s.cache.as_ref()
+    } else {
+        s.database.as_ref()
+    };
+    let Some(store) = store else { return Ok(None) };
+    let over = s.stages.get(&st.name.value).and_then(|o| {
+        if cache {
+            o.cache.as_ref()
+        } else {
+            o.database.as_ref()
+        }
+    });
+    let engine = *need(&store.engine, "database.engine")?;
+    let pick = |f: fn(&DataStore) -> Option<&Sp<String>>| {
+        over.and_then(f)
+            .or_else(|| f(store))
+            .map(|v| v.value.clone())
+    };
+    let replicas = match over
+        .and_then(|o| o.replicas.as_ref())
+        .or(store.replicas.as_ref())
+    {
+        Some(r) => count(r.value, "database replicas")?,
+        None => 1,
+    };
+    let backup = over
+        .and_then(|o| o.backup.as_ref())
+        .or(store.backup.as_ref());
+    let (default_schedule, default_days) = backup_default(engine);
+    let schedule = match backup.and_then(|b| b.schedule.as_ref()) {
+        Some(s) => cron::parse_cron(&s.value)
+            .map(|_| s.value.split_whitespace().collect::<Vec<_>>().join(" "))
+            .map_err(|e| ResolveError(e.message))?,
+        None => default_schedule.to_string(),
+    };
+    let retention_days = match backup.and_then(|b| b.retention.as_ref()) {
+        Some(r) => {
+            let d = duration::parse_retention(&r.value).map_err(|e| ResolveError(e.message))?;
+            u32::try_from(d.days_rounded_up()).unwrap_or(u32::MAX)
+        }
+        None => default_days,
+    };
+    // Database identifiers allow `_` but not `-`.
+    let ident = service.replace('-', "_");
+    Ok(Some(DataStoreIr {
+        engine,
+        version: store
+            .version
+            .as_ref()
+            .map(|v| v.value.clone())
+            .unwrap_or_else(|| default_version(engine).to_string()),
+        placement: effective_placement(s, st, cache),
+        storage: bytes(&pick(|d| d.storage.as_ref()).unwrap_or_else(|| DEFAULT_STORAGE.into()))?,
+        replicas,
+        instance: pick(|d| d.instance.as_ref()),
+        database: ident.clone(),
+        user: ident,
+        backup: BackupIr {
+            schedule,
+            retention_days,
+        },
+    }))
+}

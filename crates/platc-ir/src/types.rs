@@ -1,0 +1,226 @@
+//! IR types. Plain data, no spans: problems were reported before resolution.
+
+use std::collections::BTreeMap;
+
+pub use platc_model::{Cloud, Deploy, Engine, Placement, Protocol};
+
+/// Labels (and selectors) as ordered key/value pairs.
+pub type Labels = BTreeMap<String, String>;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ir {
+    pub platform: PlatformIr,
+    pub core: CoreIr,
+    /// Stages in name order.
+    pub stages: Vec<StageIr>,
+    /// Apps in name order.
+    pub apps: Vec<AppIr>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlatformIr {
+    pub name: String,
+    pub domain: String,
+    pub cloud: Cloud,
+    pub region: String,
+    pub registry: String,
+    /// Target Kubernetes minor version, e.g. `1.31`.
+    pub kubernetes: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CoreIr {
+    pub namespace: String,
+    /// IngressClass every Ingress names.
+    pub ingress_class: String,
+    /// ClusterIssuer names for the two ACME endpoints.
+    pub issuer_production: String,
+    pub issuer_staging: String,
+    pub acme_email: Option<String>,
+    /// Whether the Kafka event bus (Strimzi) runs in core-services.
+    pub event_bus: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StageIr {
+    pub name: String,
+    pub kind: StageKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StageKind {
+    /// Runs in the cluster with a namespace per app.
+    Deployed {
+        deploy: Deploy,
+        databases: Placement,
+        caches: Placement,
+        replicas: u32,
+    },
+    /// Runs outside the cluster and joins another stage's namespaces (like `ew`).
+    Joins { stage: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppIr {
+    pub name: String,
+    pub team: String,
+    /// Stage-independent shape of each service, in name order (the Kustomize base).
+    pub services: Vec<ServiceIr>,
+    /// One entry per deployed stage, in stage name order.
+    pub stages: Vec<AppStageIr>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceIr {
+    pub name: String,
+    pub port: u16,
+    pub protocol: Protocol,
+    /// Repository without tag or digest.
+    pub image: String,
+    pub liveness: Probe,
+    pub readiness: Probe,
+    pub metrics: MetricsIr,
+    /// Labels on every object of the service.
+    pub labels: Labels,
+    /// The subset used in selectors (never changes for the life of a Deployment).
+    pub selector: Labels,
+    /// Settings without any stage override, defaults applied.
+    pub base: Settings,
+    pub calls: Vec<ServiceRef>,
+    pub publishes: Vec<String>,
+    pub subscribes: Vec<String>,
+    /// Environment variable names whose values come from the secret manager.
+    pub secrets: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Probe {
+    Http { path: String, scheme_https: bool },
+    Grpc,
+    Tcp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MetricsIr {
+    pub port: u16,
+    pub path: String,
+}
+
+/// What a stage may change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    pub replicas: u32,
+    pub image: ImageRef,
+    pub resources: ResourcesIr,
+    pub env: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImageRef {
+    pub repository: String,
+    pub tag: Option<String>,
+    pub digest: Option<String>,
+}
+
+impl ImageRef {
+    /// `repo:tag`, `repo@digest` or `repo:tag@digest`.
+    pub fn reference(&self) -> String {
+        let mut s = self.repository.clone();
+        if let Some(t) = &self.tag {
+            s.push(':');
+            s.push_str(t);
+        }
+        if let Some(d) = &self.digest {
+            s.push('@');
+            s.push_str(d);
+        }
+        s
+    }
+}
+
+/// Canonical quantity strings (`500m`, `512Mi`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResourcesIr {
+    pub cpu_request: String,
+    pub cpu_limit: String,
+    pub memory_request: String,
+    pub memory_limit: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ServiceRef {
+    pub app: String,
+    pub service: String,
+}
+
+/// One app in one deployed stage.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppStageIr {
+    pub stage: String,
+    pub namespace: String,
+    pub deploy: Deploy,
+    /// Workloads in service name order.
+    pub workloads: Vec<WorkloadIr>,
+    /// Ingresses of this app in this stage, one per public host, in host order.
+    pub ingresses: Vec<IngressIr>,
+}
+
+/// One service in one stage: the effective settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkloadIr {
+    pub service: String,
+    pub settings: Settings,
+    pub database: Option<DataStoreIr>,
+    pub cache: Option<DataStoreIr>,
+    /// Whether this stage's settings differ from the base (the overlay patches only then).
+    pub overridden: Overrides,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Overrides {
+    pub resources: bool,
+    pub env: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IngressIr {
+    /// Object name (the host label).
+    pub name: String,
+    pub host: String,
+    pub tls_secret: String,
+    /// Set on the one Ingress per host that asks cert-manager for the certificate; other
+    /// Ingresses of the same host (other backend protocols) reuse the secret.
+    pub cluster_issuer: Option<String>,
+    /// ingress-nginx speaks one protocol to all backends of an Ingress.
+    pub backend_protocol: Protocol,
+    /// Paths in path order.
+    pub routes: Vec<RouteIr>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteIr {
+    pub path: String,
+    pub service: String,
+    pub port: u16,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DataStoreIr {
+    pub engine: Engine,
+    pub version: String,
+    pub placement: Placement,
+    /// Canonical storage quantity, e.g. `10Gi`.
+    pub storage: String,
+    pub replicas: u32,
+    pub instance: Option<String>,
+    /// Logical database name (and user name) owned by the service.
+    pub database: String,
+    pub user: String,
+    pub backup: BackupIr,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BackupIr {
+    pub schedule: String,
+    pub retention_days: u32,
+}

@@ -1,0 +1,411 @@
+//! The Kubernetes objects, one builder each. Field order follows `kubectl` conventions.
+
+use platc_ir::{AppIr, AppStageIr, IngressIr, Ir, Labels, Probe, Protocol, ServiceIr, WorkloadIr};
+use platc_yaml::{Mapping, Yaml};
+
+/// Non-root user and group every service container runs as (above 10000, so it never
+/// collides with a host user).
+const RUN_AS: i64 = 10001;
+
+fn labels(l: &Labels) -> Mapping {
+    let mut m = Mapping::new();
+    for (k, v) in l {
+        m.insert(k.as_str(), v.as_str());
+    }
+    m
+}
+
+fn metadata(name: &str, l: &Labels) -> Mapping {
+    Mapping::new().with("name", name).with("labels", labels(l))
+}
+
+fn port_name(p: Protocol) -> &'static str {
+    match p {
+        Protocol::Http => "http",
+        Protocol::Https => "https",
+        Protocol::Grpc => "grpc",
+        Protocol::Tcp => "tcp",
+    }
+}
+
+pub(crate) fn service_account(svc: &ServiceIr) -> Yaml {
+    Mapping::new()
+        .with("apiVersion", "v1")
+        .with("kind", "ServiceAccount")
+        .with("metadata", metadata(&svc.name, &svc.labels))
+        .with("automountServiceAccountToken", false)
+        .into()
+}
+
+fn has_metrics_port(svc: &ServiceIr) -> bool {
+    svc.metrics.port != svc.port
+}
+
+pub(crate) fn service(svc: &ServiceIr) -> Yaml {
+    let mut ports = vec![Yaml::Map(
+        Mapping::new()
+            .with("name", port_name(svc.protocol))
+            .with("port", i64::from(svc.port))
+            .with("targetPort", port_name(svc.protocol))
+            .with("protocol", "TCP")
+            .with("appProtocol", app_protocol(svc.protocol)),
+    )];
+    if has_metrics_port(svc) {
+        ports.push(Yaml::Map(
+            Mapping::new()
+                .with("name", "metrics")
+                .with("port", i64::from(svc.metrics.port))
+                .with("targetPort", "metrics")
+                .with("protocol", "TCP")
+                .with("appProtocol", "http"),
+        ));
+    }
+    Mapping::new()
+        .with("apiVersion", "v1")
+        .with("kind", "Service")
+        .with("metadata", metadata(&svc.name, &svc.labels))
+        .with(
+            "spec",
+            Mapping::new()
+                .with("type", "ClusterIP")
+                .with("selector", labels(&svc.selector))
+                .with("ports", Yaml::Seq(ports)),
+        )
+        .into()
+}
+
+fn app_protocol(p: Protocol) -> &'static str {
+    match p {
+        Protocol::Http => "http",
+        Protocol::Https => "https",
+        Protocol::Grpc => "kubernetes.io/h2c",
+        Protocol::Tcp => "tcp",
+    }
+}
+
+fn probe(svc: &ServiceIr, p: &Probe, initial_delay: i64) -> Yaml {
+    let port = port_name(svc.protocol);
+    let mut m = Mapping::new();
+    match p {
+        Probe::Http { path, scheme_https } => {
+            let mut get = Mapping::new()
+                .with("path", path.as_str())
+                .with("port", port);
+            if *scheme_https {
+                get.insert("scheme", "HTTPS");
+            }
+            m.insert("httpGet", get);
+        }
+        // The gRPC probe takes a port number; named ports are not allowed there.
+        Probe::Grpc => m.insert("grpc", Mapping::new().with("port", i64::from(svc.port))),
+        Probe::Tcp => m.insert("tcpSocket", Mapping::new().with("port", port)),
+    }
+    m.insert("initialDelaySeconds", initial_delay);
+    m.insert("periodSeconds", 10_i64);
+    m.insert("timeoutSeconds", 2_i64);
+    m.insert("failureThreshold", 3_i64);
+    Yaml::Map(m)
+}
+
+fn env(vars: &std::collections::BTreeMap<String, String>) -> Yaml {
+    Yaml::Seq(
+        vars.iter()
+            .map(|(k, v)| {
+                Yaml::Map(
+                    Mapping::new()
+                        .with("name", k.as_str())
+                        .with("value", v.as_str()),
+                )
+            })
+            .collect(),
+    )
+}
+
+fn resources(r: &platc_ir::ResourcesIr) -> Mapping {
+    Mapping::new()
+        .with(
+            "requests",
+            Mapping::new()
+                .with("cpu", r.cpu_request.as_str())
+                .with("memory", r.memory_request.as_str()),
+        )
+        .with(
+            "limits",
+            Mapping::new()
+                .with("cpu", r.cpu_limit.as_str())
+                .with("memory", r.memory_limit.as_str()),
+        )
+}
+
+pub(crate) fn deployment(svc: &ServiceIr) -> Yaml {
+    let s = &svc.base;
+    let mut ports = vec![Yaml::Map(
+        Mapping::new()
+            .with("name", port_name(svc.protocol))
+            .with("containerPort", i64::from(svc.port))
+            .with("protocol", "TCP"),
+    )];
+    if has_metrics_port(svc) {
+        ports.push(Yaml::Map(
+            Mapping::new()
+                .with("name", "metrics")
+                .with("containerPort", i64::from(svc.metrics.port))
+                .with("protocol", "TCP"),
+        ));
+    }
+    let mut container = Mapping::new()
+        .with("name", svc.name.as_str())
+        .with("image", s.image.reference())
+        .with("imagePullPolicy", "Always")
+        .with("ports", Yaml::Seq(ports));
+    if !s.env.is_empty() {
+        container.insert("env", env(&s.env));
+    }
+    container.insert("resources", resources(&s.resources));
+    container.insert("livenessProbe", probe(svc, &svc.liveness, 10));
+    container.insert("readinessProbe", probe(svc, &svc.readiness, 5));
+    container.insert(
+        "securityContext",
+        Mapping::new()
+            .with("allowPrivilegeEscalation", false)
+            .with("readOnlyRootFilesystem", true)
+            .with("runAsNonRoot", true)
+            .with("runAsUser", RUN_AS)
+            .with("runAsGroup", RUN_AS)
+            .with(
+                "capabilities",
+                Mapping::new().with("drop", Yaml::Seq(vec!["ALL".into()])),
+            )
+            .with(
+                "seccompProfile",
+                Mapping::new().with("type", "RuntimeDefault"),
+            ),
+    );
+    container.insert(
+        "volumeMounts",
+        Yaml::Seq(vec![Yaml::Map(
+            Mapping::new().with("name", "tmp").with("mountPath", "/tmp"),
+        )]),
+    );
+    let mut annotations = Mapping::new();
+    if s.image.digest.is_none() {
+        annotations.insert(
+            "checkov.io/skip1",
+            "CKV_K8S_43=image pinned by an immutable release tag; set `digest` in platform.toml to pin by digest",
+        );
+    }
+    let mut meta = metadata(&svc.name, &svc.labels);
+    if !annotations.is_empty() {
+        meta.insert("annotations", annotations);
+    }
+    let pod_spec = Mapping::new()
+        .with("serviceAccountName", svc.name.as_str())
+        .with("automountServiceAccountToken", false)
+        .with(
+            "securityContext",
+            Mapping::new()
+                .with("runAsNonRoot", true)
+                .with("runAsUser", RUN_AS)
+                .with("runAsGroup", RUN_AS)
+                .with("fsGroup", RUN_AS)
+                .with(
+                    "seccompProfile",
+                    Mapping::new().with("type", "RuntimeDefault"),
+                ),
+        )
+        .with("containers", Yaml::Seq(vec![Yaml::Map(container)]))
+        .with(
+            "volumes",
+            Yaml::Seq(vec![Yaml::Map(
+                Mapping::new()
+                    .with("name", "tmp")
+                    .with("emptyDir", Mapping::new().with("sizeLimit", "64Mi")),
+            )]),
+        );
+    Mapping::new()
+        .with("apiVersion", "apps/v1")
+        .with("kind", "Deployment")
+        .with("metadata", meta)
+        .with(
+            "spec",
+            Mapping::new()
+                .with("replicas", i64::from(s.replicas))
+                .with("revisionHistoryLimit", 5_i64)
+                .with(
+                    "selector",
+                    Mapping::new().with("matchLabels", labels(&svc.selector)),
+                )
+                .with(
+                    "template",
+                    Mapping::new()
+                        .with(
+                            "metadata",
+                            Mapping::new().with("labels", labels(&svc.labels)),
+                        )
+                        .with("spec", pod_spec),
+                ),
+        )
+        .into()
+}
+
+/// The stage's changes to a base Deployment (strategic merge patch).
+pub(crate) fn deployment_patch(svc: &ServiceIr, w: &WorkloadIr) -> Yaml {
+    let s = &w.settings;
+    let mut spec = Mapping::new().with("replicas", i64::from(s.replicas));
+    let mut pod = Mapping::new();
+    if s.replicas > 1 {
+        let spread = |key: &str, when: &str| {
+            Yaml::Map(
+                Mapping::new()
+                    .with("maxSkew", 1_i64)
+                    .with("topologyKey", key)
+                    .with("whenUnsatisfiable", when)
+                    .with(
+                        "labelSelector",
+                        Mapping::new().with("matchLabels", labels(&svc.selector)),
+                    ),
+            )
+        };
+        pod.insert(
+            "topologySpreadConstraints",
+            Yaml::Seq(vec![
+                spread("topology.kubernetes.io/zone", "ScheduleAnyway"),
+                spread("kubernetes.io/hostname", "DoNotSchedule"),
+            ]),
+        );
+    }
+    let mut container = Mapping::new().with("name", svc.name.as_str());
+    if w.overridden.resources {
+        container.insert("resources", resources(&s.resources));
+    }
+    if w.overridden.env {
+        container.insert("env", env(&s.env));
+    }
+    if container.len() > 1 {
+        pod.insert("containers", Yaml::Seq(vec![Yaml::Map(container)]));
+    }
+    if !pod.is_empty() {
+        spec.insert("template", Mapping::new().with("spec", pod));
+    }
+    Mapping::new()
+        .with("apiVersion", "apps/v1")
+        .with("kind", "Deployment")
+        .with("metadata", Mapping::new().with("name", svc.name.as_str()))
+        .with("spec", spec)
+        .into()
+}
+
+pub(crate) fn pod_disruption_budget(svc: &ServiceIr) -> Yaml {
+    Mapping::new()
+        .with("apiVersion", "policy/v1")
+        .with("kind", "PodDisruptionBudget")
+        .with("metadata", metadata(&svc.name, &svc.labels))
+        .with(
+            "spec",
+            Mapping::new().with("maxUnavailable", 1_i64).with(
+                "selector",
+                Mapping::new().with("matchLabels", labels(&svc.selector)),
+            ),
+        )
+        .into()
+}
+
+pub(crate) fn namespace(ir: &Ir, app: &AppIr, stage: &AppStageIr) -> Yaml {
+    let version = format!("v{}", ir.platform.kubernetes);
+    let mut l = Mapping::new();
+    for mode in ["enforce", "audit", "warn"] {
+        l.insert(format!("pod-security.kubernetes.io/{mode}"), "restricted");
+        l.insert(
+            format!("pod-security.kubernetes.io/{mode}-version"),
+            version.as_str(),
+        );
+    }
+    l.insert("app.kubernetes.io/part-of", app.name.as_str());
+    l.insert("app.kubernetes.io/managed-by", "platc");
+    l.insert("platc.dev/app", app.name.as_str());
+    l.insert("platc.dev/team", app.team.as_str());
+    Mapping::new()
+        .with("apiVersion", "v1")
+        .with("kind", "Namespace")
+        .with(
+            "metadata",
+            Mapping::new()
+                .with("name", stage.namespace.as_str())
+                .with("labels", l),
+        )
+        .into()
+}
+
+pub(crate) fn ingress(ir: &Ir, app: &AppIr, i: &IngressIr) -> Yaml {
+    let mut annotations = Mapping::new();
+    if let Some(issuer) = &i.cluster_issuer {
+        annotations.insert("cert-manager.io/cluster-issuer", issuer.as_str());
+    }
+    match i.backend_protocol {
+        Protocol::Https => {
+            annotations.insert("nginx.ingress.kubernetes.io/backend-protocol", "HTTPS")
+        }
+        Protocol::Grpc => {
+            annotations.insert("nginx.ingress.kubernetes.io/backend-protocol", "GRPC")
+        }
+        Protocol::Http | Protocol::Tcp => {}
+    }
+    annotations.insert("nginx.ingress.kubernetes.io/force-ssl-redirect", "true");
+    let paths: Vec<Yaml> = i
+        .routes
+        .iter()
+        .map(|r| {
+            Yaml::Map(
+                Mapping::new()
+                    .with("path", r.path.as_str())
+                    .with("pathType", "Prefix")
+                    .with(
+                        "backend",
+                        Mapping::new().with(
+                            "service",
+                            Mapping::new()
+                                .with("name", r.service.as_str())
+                                .with("port", Mapping::new().with("number", i64::from(r.port))),
+                        ),
+                    ),
+            )
+        })
+        .collect();
+    let l: Labels = [
+        ("app.kubernetes.io/part-of", app.name.as_str()),
+        ("app.kubernetes.io/component", "ingress"),
+        ("app.kubernetes.io/managed-by", "platc"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    Mapping::new()
+        .with("apiVersion", "networking.k8s.io/v1")
+        .with("kind", "Ingress")
+        .with(
+            "metadata",
+            metadata(&i.name, &l).with("annotations", annotations),
+        )
+        .with(
+            "spec",
+            Mapping::new()
+                .with("ingressClassName", ir.core.ingress_class.as_str())
+                .with(
+                    "tls",
+                    Yaml::Seq(vec![Yaml::Map(
+                        Mapping::new()
+                            .with("hosts", Yaml::Seq(vec![i.host.as_str().into()]))
+                            .with("secretName", i.tls_secret.as_str()),
+                    )]),
+                )
+                .with(
+                    "rules",
+                    Yaml::Seq(vec![Yaml::Map(
+                        Mapping::new()
+                            .with("host", i.host.as_str())
+                            .with("http", Mapping::new().with("paths", Yaml::Seq(paths))),
+                    )]),
+                ),
+        )
+        .into()
+}

@@ -1,0 +1,369 @@
+//! The typed model of platform.toml: what the user wrote, with spans, before defaults.
+//!
+//! Optional fields stay `Option` here; the resolver (platc-ir) decides every default.
+
+use std::collections::BTreeMap;
+
+use crate::problem::{Sp, Span};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Cloud {
+    Aws,
+    Azure,
+    Gcp,
+}
+
+impl Cloud {
+    pub const WORDS: &'static [(&'static str, Cloud)] = &[
+        ("aws", Cloud::Aws),
+        ("azure", Cloud::Azure),
+        ("gcp", Cloud::Gcp),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cloud::Aws => "aws",
+            Cloud::Azure => "azure",
+            Cloud::Gcp => "gcp",
+        }
+    }
+}
+
+/// When a stage is deployed by the delivery workflows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Deploy {
+    /// On every push to main.
+    Push,
+    /// On a published GitHub release (or by hand).
+    Release,
+    /// Only by hand (workflow_dispatch).
+    Manual,
+}
+
+impl Deploy {
+    pub const WORDS: &'static [(&'static str, Deploy)] = &[
+        ("push", Deploy::Push),
+        ("release", Deploy::Release),
+        ("manual", Deploy::Manual),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Deploy::Push => "push",
+            Deploy::Release => "release",
+            Deploy::Manual => "manual",
+        }
+    }
+}
+
+/// Where a stage's databases and caches run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Placement {
+    /// Bitnami Helm chart release in the app namespace.
+    InCluster,
+    /// A custom resource for the engine's operator.
+    Operator,
+    /// Plain StatefulSet layout (PostgreSQL only).
+    StatefulSet,
+    /// Cloud-managed service provisioned by Terraform.
+    Managed,
+}
+
+impl Placement {
+    pub const WORDS: &'static [(&'static str, Placement)] = &[
+        ("in-cluster", Placement::InCluster),
+        ("operator", Placement::Operator),
+        ("statefulset", Placement::StatefulSet),
+        ("managed", Placement::Managed),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Placement::InCluster => "in-cluster",
+            Placement::Operator => "operator",
+            Placement::StatefulSet => "statefulset",
+            Placement::Managed => "managed",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Engine {
+    Postgresql,
+    Mysql,
+    Mongodb,
+    Redis,
+}
+
+impl Engine {
+    pub const DATABASE_WORDS: &'static [(&'static str, Engine)] = &[
+        ("postgresql", Engine::Postgresql),
+        ("mysql", Engine::Mysql),
+        ("mongodb", Engine::Mongodb),
+    ];
+    pub const CACHE_WORDS: &'static [(&'static str, Engine)] = &[("redis", Engine::Redis)];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Engine::Postgresql => "postgresql",
+            Engine::Mysql => "mysql",
+            Engine::Mongodb => "mongodb",
+            Engine::Redis => "redis",
+        }
+    }
+}
+
+/// The application protocol a service speaks on its port (decides probe kind and Service
+/// `appProtocol`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Protocol {
+    Http,
+    Https,
+    Grpc,
+    Tcp,
+}
+
+impl Protocol {
+    pub const WORDS: &'static [(&'static str, Protocol)] = &[
+        ("http", Protocol::Http),
+        ("https", Protocol::Https),
+        ("grpc", Protocol::Grpc),
+        ("tcp", Protocol::Tcp),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Http => "http",
+            Protocol::Https => "https",
+            Protocol::Grpc => "grpc",
+            Protocol::Tcp => "tcp",
+        }
+    }
+}
+
+/// Which Let's Encrypt endpoint issues a stage's certificates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Acme {
+    Production,
+    Staging,
+}
+
+impl Acme {
+    pub const WORDS: &'static [(&'static str, Acme)] =
+        &[("production", Acme::Production), ("staging", Acme::Staging)];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Acme::Production => "production",
+            Acme::Staging => "staging",
+        }
+    }
+}
+
+/// The whole file.
+#[derive(Clone, Debug, Default)]
+pub struct Document {
+    pub version: Option<Sp<i64>>,
+    pub platform: PlatformSection,
+    pub core: CoreSection,
+    /// Keyed by stage name, in name order.
+    pub stages: BTreeMap<String, Stage>,
+    pub apps: BTreeMap<String, App>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct PlatformSection {
+    pub span: Span,
+    pub name: Option<Sp<String>>,
+    pub domain: Option<Sp<String>>,
+    pub cloud: Option<Sp<Cloud>>,
+    pub region: Option<Sp<String>>,
+    pub registry: Option<Sp<String>>,
+    pub kubernetes: Option<Sp<String>>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct CoreSection {
+    pub span: Span,
+    pub namespace: Option<Sp<String>>,
+    pub ingress: Option<Sp<String>>,
+    pub ingress_class: Option<Sp<String>>,
+    pub certificates: Option<Certificates>,
+    pub dns: Option<Sp<String>>,
+    pub observability: Option<Sp<String>>,
+    pub secrets: Option<Sp<String>>,
+    pub event_bus: Option<Sp<String>>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Certificates {
+    pub span: Span,
+    pub issuer: Option<Sp<String>>,
+    pub email: Option<Sp<String>>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Stage {
+    pub name: Sp<String>,
+    pub span: Span,
+    pub joins: Option<Sp<String>>,
+    pub namespace: Option<Sp<String>>,
+    pub deploy: Option<Sp<Deploy>>,
+    pub databases: Option<Sp<Placement>>,
+    pub caches: Option<Sp<Placement>>,
+    pub replicas: Option<Sp<i64>>,
+    pub certificates: Option<Sp<Acme>>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct App {
+    pub name: Sp<String>,
+    pub span: Span,
+    pub team: Option<Sp<String>>,
+    pub services: BTreeMap<String, Service>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Service {
+    pub name: Sp<String>,
+    pub span: Span,
+    pub port: Option<Sp<i64>>,
+    pub protocol: Option<Sp<Protocol>>,
+    pub image: Option<Sp<String>>,
+    pub settings: Settings,
+    pub health: Option<Health>,
+    pub metrics: Option<Metrics>,
+    pub calls: Option<Sp<Vec<Sp<String>>>>,
+    pub events: Option<Events>,
+    pub secrets: Option<Sp<Vec<Sp<String>>>>,
+    pub database: Option<DataStore>,
+    pub cache: Option<DataStore>,
+    /// Per-stage overrides, keyed by stage name.
+    pub stages: BTreeMap<String, StageOverride>,
+}
+
+/// The settings a stage may override: shared by a service and its `stages.<stage>` tables.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    pub replicas: Option<Sp<i64>>,
+    pub tag: Option<Sp<String>>,
+    pub digest: Option<Sp<String>>,
+    pub resources: Option<Resources>,
+    pub expose: Option<Expose>,
+    pub env: Vec<(Sp<String>, Sp<String>)>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct StageOverride {
+    pub stage: Sp<String>,
+    pub span: Span,
+    pub settings: Settings,
+    pub database: Option<DataStore>,
+    pub cache: Option<DataStore>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Resources {
+    pub span: Span,
+    pub cpu: Option<Sp<String>>,
+    pub memory: Option<Sp<String>>,
+    pub cpu_limit: Option<Sp<String>>,
+    pub memory_limit: Option<Sp<String>>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Health {
+    pub span: Span,
+    pub liveness: Option<Sp<String>>,
+    pub readiness: Option<Sp<String>>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Metrics {
+    pub span: Span,
+    pub port: Option<Sp<i64>>,
+    pub path: Option<Sp<String>>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Expose {
+    pub span: Span,
+    pub host: Option<Sp<String>>,
+    pub path: Option<Sp<String>>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Events {
+    pub span: Span,
+    pub publishes: Option<Sp<Vec<Sp<String>>>>,
+    pub subscribes: Option<Sp<Vec<Sp<String>>>>,
+}
+
+/// A `database` or `cache` table (whole on a service, partial in a stage override).
+#[derive(Clone, Debug, Default)]
+pub struct DataStore {
+    pub span: Span,
+    pub engine: Option<Sp<Engine>>,
+    pub version: Option<Sp<String>>,
+    pub storage: Option<Sp<String>>,
+    pub replicas: Option<Sp<i64>>,
+    pub instance: Option<Sp<String>>,
+    pub placement: Option<Sp<Placement>>,
+    pub backup: Option<Backup>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Backup {
+    pub span: Span,
+    pub schedule: Option<Sp<String>>,
+    pub retention: Option<Sp<String>>,
+}
+
+/// Expands a stage's namespace template for one app. `{app}` is the only placeholder;
+/// returns the offending placeholder text when the template has another.
+pub fn expand_namespace(template: &str, app: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(template.len() + app.len());
+    let mut rest = template;
+    while let Some(open) = rest.find(['{', '}']) {
+        let (before, after) = rest.split_at(open);
+        out.push_str(before);
+        if after.starts_with('}') {
+            return Err("}".to_string());
+        }
+        match after.find('}') {
+            Some(close) => {
+                let placeholder = after.get(..=close).unwrap_or(after);
+                if placeholder != "{app}" {
+                    return Err(placeholder.to_string());
+                }
+                out.push_str(app);
+                rest = after.get(close + 1..).unwrap_or("");
+            }
+            None => return Err(after.to_string()),
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Kubernetes namespaces platc must never deploy an app into.
+pub const RESERVED_NAMESPACES: &[&str] =
+    &["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/// The public host name of an exposed service: `<host>.<stage>.<domain>`, and for the stage
+/// named `prod` just `<host>.<domain>`.
+pub fn public_host(host: &str, stage: &str, domain: &str) -> String {
+    if stage == "prod" {
+        format!("{host}.{domain}")
+    } else {
+        format!("{host}.{stage}.{domain}")
+    }
+}
+
+/// A `calls` entry: `"service"` (same app) or `"app.service"`.
+pub fn split_call<'a>(call: &'a str, own_app: &'a str) -> (&'a str, &'a str) {
+    match call.split_once('.') {
+        Some((app, service)) => (app, service),
+        None => (own_app, call),
+    }
+}

@@ -1,0 +1,74 @@
+//! The platc pipeline as a library: source text → problems or a rendered [`FileTree`], and
+//! the rendering of problems for humans. The binary (`main.rs`) adds arguments, files and
+//! exit codes; tests and benchmarks call these functions directly.
+
+use platc_model::Problem;
+use platc_tree::FileTree;
+
+pub use platc_tree;
+
+/// Why a compile produced no tree.
+#[derive(Debug)]
+pub enum CompileError {
+    /// platform.toml is invalid; every problem found.
+    Invalid(Vec<Problem>),
+    /// A bug in platc (an emitter or the resolver disagreed with the checker).
+    Internal(String),
+}
+
+/// Checks, resolves and renders one platform.toml. Pure: no file system, no clock.
+pub fn compile(source: &str) -> Result<FileTree, CompileError> {
+    let checked = platc_check::check(source);
+    if !checked.problems.is_empty() {
+        return Err(CompileError::Invalid(checked.problems));
+    }
+    let ir =
+        platc_ir::resolve(&checked.document).map_err(|e| CompileError::Internal(e.to_string()))?;
+    let tree = platc_kustomize::emit(&ir).map_err(|e| CompileError::Internal(e.to_string()))?;
+    if let Some(p) = tree.file_dir_conflict() {
+        return Err(CompileError::Internal(format!(
+            "`{p}` is both a file and a directory"
+        )));
+    }
+    Ok(tree)
+}
+
+/// Only validates; returns every problem (empty when valid).
+pub fn validate(source: &str) -> Vec<Problem> {
+    platc_check::check(source).problems
+}
+
+/// How diagnostics are drawn.
+#[derive(Clone, Copy, Debug)]
+pub struct Style {
+    pub color: bool,
+    pub width: usize,
+}
+
+/// Renders problems as miette reports against the source, followed by a summary line.
+pub fn render_problems(path: &str, source: &str, problems: &[Problem], style: Style) -> String {
+    use miette::{GraphicalReportHandler, GraphicalTheme, NamedSource};
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false);
+    let named = NamedSource::new(path, source.to_string());
+    let mut out = String::new();
+    for p in problems {
+        let report = miette::Report::new(p.clone()).with_source_code(named.clone());
+        if handler.render_report(&mut out, report.as_ref()).is_err() {
+            out.push_str(&format!("{}: {}\n", p.code, p.message));
+        }
+        out.push('\n');
+    }
+    let n = problems.len();
+    out.push_str(&format!(
+        "error: {path} has {n} problem{}\n",
+        if n == 1 { "" } else { "s" }
+    ));
+    out
+}

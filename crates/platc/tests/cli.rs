@@ -1,0 +1,200 @@
+//! End-to-end behaviour of the `platc` binary: exit codes, check/diff, determinism and
+//! the safety of render in a directory the user also uses.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn example() -> PathBuf {
+    root().join("fixtures/example/platform.toml")
+}
+
+fn platc(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_platc"))
+        .current_dir(cwd)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run platc")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v = Vec::new();
+    for e in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let e = e.expect("walk");
+        if e.file_type().is_file() {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .expect("prefix")
+                .to_string_lossy()
+                .into_owned();
+            v.push((rel, std::fs::read(e.path()).expect("read")));
+        }
+    }
+    v
+}
+
+#[test]
+fn check_exit_codes_follow_the_contract() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = tmp.path().join("deploy");
+    let cfg = example();
+    let cfg = cfg.to_str().expect("utf8");
+    let out_s = out.to_str().expect("utf8");
+
+    // Nothing rendered yet: drift (every file missing).
+    let r = platc(tmp.path(), &["check", "-c", cfg, "-o", out_s]);
+    assert_eq!(r.status.code(), Some(1), "{}", text(&r.stderr));
+
+    let r = platc(tmp.path(), &["render", "-c", cfg, "-o", out_s]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+
+    let r = platc(tmp.path(), &["check", "-c", cfg, "-o", out_s]);
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}{}",
+        text(&r.stdout),
+        text(&r.stderr)
+    );
+
+    // A hand edit is drift, shown as a unified diff.
+    let edited = out.join("apps/shop/base/auth.yaml");
+    let original = std::fs::read_to_string(&edited).expect("read");
+    std::fs::write(
+        &edited,
+        original.replace("containerPort: 8080", "containerPort: 9090"),
+    )
+    .expect("edit");
+    let r = platc(tmp.path(), &["check", "-c", cfg, "-o", out_s]);
+    assert_eq!(r.status.code(), Some(1));
+    let diff = text(&r.stdout);
+    assert!(
+        diff.contains("-        - containerPort: 9090") || diff.contains("containerPort: 9090"),
+        "{diff}"
+    );
+    assert!(diff.contains("apps/shop/base/auth.yaml"), "{diff}");
+    let r = platc(tmp.path(), &["diff", "-c", cfg, "-o", out_s]);
+    assert_eq!(r.status.code(), Some(1));
+
+    // A deleted file is drift too; render repairs both.
+    std::fs::remove_file(out.join("apps/shop/base/kustomization.yaml")).expect("rm");
+    let r = platc(tmp.path(), &["check", "-c", cfg, "-o", out_s]);
+    assert_eq!(r.status.code(), Some(1));
+    let r = platc(tmp.path(), &["render", "-c", cfg, "-o", out_s]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let r = platc(tmp.path(), &["check", "-c", cfg, "-o", out_s]);
+    assert_eq!(r.status.code(), Some(0));
+
+    // Invalid input: exit 2 for every command.
+    let bad = root().join("fixtures/invalid/calls.toml");
+    let bad = bad.to_str().expect("utf8");
+    for cmd in ["check", "render", "diff", "validate"] {
+        let mut args = vec![cmd, "-c", bad];
+        if cmd != "validate" {
+            args.extend(["-o", out_s]);
+        }
+        let r = platc(tmp.path(), &args);
+        assert_eq!(r.status.code(), Some(2), "{cmd}: {}", text(&r.stderr));
+    }
+    // The failed render touched nothing.
+    let r = platc(tmp.path(), &["check", "-c", cfg, "-o", out_s]);
+    assert_eq!(r.status.code(), Some(0));
+}
+
+#[test]
+fn stale_generated_files_count_as_drift_and_are_removed() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let two = tmp.path().join("two.toml");
+    let one = tmp.path().join("one.toml");
+    let base =
+        std::fs::read_to_string(root().join("fixtures/minimal/platform.toml")).expect("read");
+    std::fs::write(&one, &base).expect("write");
+    std::fs::write(
+        &two,
+        format!("{base}\n[apps.hello.services.worker]\nport = 9000\ntag = \"1.0.0\"\n"),
+    )
+    .expect("write");
+    let out = tmp.path().join("out");
+    let out_s = out.to_str().expect("utf8");
+    let r = platc(tmp.path(), &["render", "-c", "two.toml", "-o", out_s]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    assert!(out.join("apps/hello/base/worker.yaml").is_file());
+    std::fs::write(out.join("NOTES.md"), "mine").expect("user file");
+    let r = platc(tmp.path(), &["check", "-c", "one.toml", "-o", out_s]);
+    assert_eq!(r.status.code(), Some(1), "worker.yaml is stale");
+    let r = platc(tmp.path(), &["render", "-c", "one.toml", "-o", out_s]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    assert!(!out.join("apps/hello/base/worker.yaml").exists());
+    assert_eq!(
+        std::fs::read_to_string(out.join("NOTES.md")).expect("read"),
+        "mine"
+    );
+}
+
+#[test]
+fn render_is_deterministic_across_working_directories() {
+    let a = tempfile::tempdir().expect("tmp");
+    let b = tempfile::tempdir().expect("tmp");
+    let cfg = example();
+    let cfg = cfg.to_str().expect("utf8");
+    let ra = platc(a.path(), &["render", "-c", cfg, "-o", "out"]);
+    assert_eq!(ra.status.code(), Some(0), "{}", text(&ra.stderr));
+    // The second run sees the config through a relative path from another directory.
+    std::fs::copy(example(), b.path().join("platform.toml")).expect("copy");
+    let rb = platc(b.path(), &["render"]);
+    assert_eq!(rb.status.code(), Some(0), "{}", text(&rb.stderr));
+    let sa = snapshot(&a.path().join("out"));
+    let sb = snapshot(&b.path().join("deploy"));
+    assert!(sa.len() > 10);
+    assert_eq!(sa, sb);
+}
+
+#[test]
+fn validate_reports_every_problem_with_its_line() {
+    let r = platc(
+        &root(),
+        &["validate", "-c", "fixtures/invalid/quantities.toml"],
+    );
+    assert_eq!(r.status.code(), Some(2));
+    let err = text(&r.stderr);
+    for needle in ["500x", "512mb", "ten gigs", "limit is below"] {
+        assert!(err.contains(needle), "missing {needle:?} in\n{err}");
+    }
+    // miette prints `file:line:column` for each problem.
+    assert!(
+        err.matches("fixtures/invalid/quantities.toml:").count() >= 4,
+        "{err}"
+    );
+}
+
+#[test]
+fn help_is_available_everywhere() {
+    for cmd in [
+        vec!["--help"],
+        vec!["render", "--help"],
+        vec!["check", "--help"],
+        vec!["diff", "--help"],
+        vec!["validate", "--help"],
+    ] {
+        let r = platc(&root(), &cmd);
+        assert_eq!(r.status.code(), Some(0), "{cmd:?}");
+        assert!(text(&r.stdout).contains("Usage"), "{cmd:?}");
+    }
+}
+
+#[test]
+fn a_missing_config_is_a_clear_error() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let r = platc(tmp.path(), &["validate", "-c", "nope.toml"]);
+    assert_eq!(r.status.code(), Some(3));
+    assert!(text(&r.stderr).contains("cannot read nope.toml"));
+}
