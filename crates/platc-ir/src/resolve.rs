@@ -165,21 +165,13 @@ fn app(
                 resources: settings.resources != base.base.resources,
                 env: settings.env != base.base.env,
             };
-            let expose = over
-                .and_then(|o| o.settings.expose.as_ref())
-                .or(model.settings.expose.as_ref());
-            if let Some(e) = expose {
-                let label = need(&e.host, "expose.host")?;
-                let host = public_host(label, &st.name.value, &platform.domain);
+            if let Some(e) = model.expose_in(&st.name.value) {
+                let host = public_host(&e.host.value, &st.name.value, &platform.domain);
                 let entry = hosts
                     .entry((host, base.protocol))
-                    .or_insert_with(|| (label.clone(), Vec::new()));
+                    .or_insert_with(|| (e.host.value.clone(), Vec::new()));
                 entry.1.push(RouteIr {
-                    path: e
-                        .path
-                        .as_ref()
-                        .map(|p| p.value.clone())
-                        .unwrap_or_else(|| "/".into()),
+                    path: e.path.map(|p| p.value).unwrap_or_else(|| "/".into()),
                     service: base.name.clone(),
                     port: base.port,
                 });
@@ -453,17 +445,20 @@ fn data_store(
         Some(r) => count(r.value, "database replicas")?,
         None => 1,
     };
-    let backup = over
-        .and_then(|o| o.backup.as_ref())
-        .or(store.backup.as_ref());
+    // A stage's `backup` refines the service's key by key.
+    let backup = |f: fn(&platc_model::Backup) -> Option<&Sp<String>>| {
+        over.and_then(|o| o.backup.as_ref())
+            .and_then(f)
+            .or_else(|| store.backup.as_ref().and_then(f))
+    };
     let (default_schedule, default_days) = backup_default(engine);
-    let schedule = match backup.and_then(|b| b.schedule.as_ref()) {
+    let schedule = match backup(|b| b.schedule.as_ref()) {
         Some(s) => cron::parse_cron(&s.value)
             .map(|_| s.value.split_whitespace().collect::<Vec<_>>().join(" "))
             .map_err(|e| ResolveError(e.message))?,
         None => default_schedule.to_string(),
     };
-    let retention_days = match backup.and_then(|b| b.retention.as_ref()) {
+    let retention_days = match backup(|b| b.retention.as_ref()) {
         Some(r) => {
             let d = duration::parse_retention(&r.value).map_err(|e| ResolveError(e.message))?;
             u32::try_from(d.days_rounded_up()).unwrap_or(u32::MAX)

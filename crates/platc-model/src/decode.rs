@@ -184,7 +184,11 @@ impl<'a, 'i> Reader<'a, 'i> {
         let path = self.child_path(key);
         let v = self.lookup(key)?;
         match v.get_ref() {
-            DeValue::Table(t) => Some(Named { table: t, path }),
+            DeValue::Table(t) => Some(Named {
+                table: t,
+                span: v.span(),
+                path,
+            }),
             _ => {
                 cx.wrong_type(&path, v, "a table");
                 None
@@ -228,6 +232,7 @@ impl<'a, 'i> Reader<'a, 'i> {
 /// A table of user-named entries, each a table of its own.
 pub(crate) struct Named<'a, 'i> {
     table: &'a DeTable<'i>,
+    pub span: Span,
     pub path: String,
 }
 

@@ -27,6 +27,7 @@ pub(crate) fn document(cx: &mut Cx, root: &Spanned<DeTable<'_>>) -> Document {
     };
     match r.named(cx, "stages") {
         Some(named) => {
+            doc.stages_span = named.span.clone();
             for (name, t) in named.tables(cx) {
                 let s = stage(cx, name.clone(), t);
                 doc.stages.insert(name.value, s);

@@ -168,6 +168,8 @@ pub struct Document {
     pub core: CoreSection,
     /// Keyed by stage name, in name order.
     pub stages: BTreeMap<String, Stage>,
+    /// Where `[stages]` is (the document start when it is missing).
+    pub stages_span: Span,
     pub apps: BTreeMap<String, App>,
 }
 
@@ -365,5 +367,35 @@ pub fn split_call<'a>(call: &'a str, own_app: &'a str) -> (&'a str, &'a str) {
     match call.split_once('.') {
         Some((app, service)) => (app, service),
         None => (own_app, call),
+    }
+}
+
+/// Where an exposed service is published in one stage.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EffectiveExpose {
+    /// The host label (the service name when `expose` names none).
+    pub host: Sp<String>,
+    pub path: Option<Sp<String>>,
+    /// The `expose` table that decides it (the stage's when it has one).
+    pub span: Span,
+}
+
+impl Service {
+    /// The service's exposure in `stage`: the stage's `expose` refines the service's key by key.
+    pub fn expose_in(&self, stage: &str) -> Option<EffectiveExpose> {
+        let over = self
+            .stages
+            .get(stage)
+            .and_then(|o| o.settings.expose.as_ref());
+        let own = self.settings.expose.as_ref();
+        let decisive = over.or(own)?;
+        let pick = |f: fn(&Expose) -> Option<&Sp<String>>| {
+            over.and_then(f).or_else(|| own.and_then(f)).cloned()
+        };
+        Some(EffectiveExpose {
+            host: pick(|e| e.host.as_ref()).unwrap_or_else(|| self.name.clone()),
+            path: pick(|e| e.path.as_ref()),
+            span: decisive.span.clone(),
+        })
     }
 }

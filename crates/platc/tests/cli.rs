@@ -1,6 +1,8 @@
 //! End-to-end behaviour of the `platc` binary: exit codes, check/diff, determinism and
 //! the safety of render in a directory the user also uses.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -197,4 +199,23 @@ fn a_missing_config_is_a_clear_error() {
     let r = platc(tmp.path(), &["validate", "-c", "nope.toml"]);
     assert_eq!(r.status.code(), Some(3));
     assert!(text(&r.stderr).contains("cannot read nope.toml"));
+}
+
+#[test]
+fn root_platform_toml_is_the_reference_example() {
+    // The root copy only differs in its `#:schema` line (paths are relative to each file).
+    let root_copy = std::fs::read_to_string(root().join("platform.toml")).expect("read");
+    let fixture = std::fs::read_to_string(example()).expect("read");
+    let body = |s: &str| {
+        s.split_once('\n')
+            .map(|(_, rest)| rest.to_string())
+            .unwrap_or_default()
+    };
+    assert!(root_copy.starts_with("#:schema ./schemas/platform.schema.json\n"));
+    assert!(fixture.starts_with("#:schema ../../schemas/platform.schema.json\n"));
+    assert_eq!(
+        body(&root_copy),
+        body(&fixture),
+        "platform.toml and fixtures/example/platform.toml diverged"
+    );
 }

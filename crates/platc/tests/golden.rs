@@ -3,6 +3,8 @@
 //!
 //! `UPDATE_GOLDEN=1 cargo test -p platc --test golden` re-blesses; read the diff first.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;

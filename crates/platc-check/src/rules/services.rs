@@ -52,6 +52,27 @@ pub(crate) fn check(doc: &Document, out: &mut Vec<Problem>) {
         for svc in app.services.values() {
             let who = format!("{}.{}", app.name.value, svc.name.value);
             calls(doc, &app.name.value, svc, out);
+            for port in [
+                svc.port.as_ref(),
+                svc.metrics.as_ref().and_then(|m| m.port.as_ref()),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if !(1..=65535).contains(&port.value) {
+                    out.push(
+                        Problem::new(
+                            "platc::ports::range",
+                            port.span.clone(),
+                            format!("port {} is not a TCP port", port.value),
+                        )
+                        .label("out of range")
+                        .help(
+                            "use a port between 1 and 65535 (ports above 1023 need no privileges)",
+                        ),
+                    );
+                }
+            }
             if let Some(image) = &svc.image {
                 image_repository(image, "image", out);
             }
@@ -147,13 +168,11 @@ pub(crate) fn check(doc: &Document, out: &mut Vec<Problem>) {
             }
             // Exposure: every deployed stage, with its override if any.
             for stage in doc.stages.values().filter(|s| s.joins.is_none()) {
-                let o = svc.stages.get(&stage.name.value);
-                let expose = o
-                    .and_then(|o| o.settings.expose.as_ref())
-                    .or(svc.settings.expose.as_ref());
-                let Some(expose) = expose else { continue };
+                let Some(expose) = svc.expose_in(&stage.name.value) else {
+                    continue;
+                };
                 any_expose.get_or_insert(expose.span.clone());
-                let Some(host) = &expose.host else { continue };
+                let host = expose.host.clone();
                 let fqdn = public_host(&host.value, &stage.name.value, domain);
                 if names::check_dns_label(&host.value).is_err()
                     || names::check_hostname(&fqdn).is_err()
@@ -196,22 +215,22 @@ pub(crate) fn check(doc: &Document, out: &mut Vec<Problem>) {
                 .chain(svc.stages.values().map(|o| &o.settings.expose))
                 .flatten()
             {
-                match &expose.host {
-                    Some(host) => {
-                        if let Err(e) = names::check_dns_label(&host.value) {
-                            out.push(
-                                value_problem("platc::expose::host", host.span.clone(), e)
-                                    .label("a host is one DNS label; the stage and domain are appended"),
-                            );
-                        } else if let Err(e) = names::check_hostname(&public_host(&host.value, "test", domain)) {
-                            out.push(value_problem("platc::names::too-long", host.span.clone(), e));
-                        }
+                if let Some(host) = &expose.host {
+                    if let Err(e) = names::check_dns_label(&host.value) {
+                        out.push(
+                            value_problem("platc::expose::host", host.span.clone(), e).label(
+                                "a host is one DNS label; the stage and domain are appended",
+                            ),
+                        );
+                    } else if let Err(e) =
+                        names::check_hostname(&public_host(&host.value, "test", domain))
+                    {
+                        out.push(value_problem(
+                            "platc::names::too-long",
+                            host.span.clone(),
+                            e,
+                        ));
                     }
-                    None => out.push(
-                        Problem::new("platc::expose::host", expose.span.clone(), "`expose` needs a `host`")
-                            .label("no host")
-                            .help("add `host = \"<name>\"`; the public name becomes <name>.<stage>.<domain>"),
-                    ),
                 }
                 if let Some(path) = &expose.path {
                     url_path(path, out);

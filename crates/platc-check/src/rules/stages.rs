@@ -130,7 +130,13 @@ pub(crate) fn check(doc: &Document, out: &mut Vec<Problem>) {
         let probe_apps: Vec<&str> = if doc.apps.is_empty() {
             vec!["app"]
         } else {
-            doc.apps.keys().map(String::as_str).collect()
+            // Apps with invalid names are reported by the name rules; their namespaces would
+            // only repeat that problem.
+            doc.apps
+                .keys()
+                .map(String::as_str)
+                .filter(|a| names::check_dns_label(a).is_ok())
+                .collect()
         };
         for app in probe_apps {
             let ns = match expand_namespace(&template.value, app) {
@@ -202,18 +208,26 @@ pub(crate) fn check(doc: &Document, out: &mut Vec<Problem>) {
                 .help("set `replicas = 1` or more; scale a single service down with its own `replicas = 0`"),
         );
     }
-    if doc.stages.values().all(|s| s.joins.is_some()) && !doc.stages.is_empty() {
-        if let Some(first) = doc.stages.values().next() {
-            out.push(
-                Problem::new(
-                    "platc::stages::none-deployed",
-                    first.name.span.clone(),
-                    "no stage has a namespace of its own",
-                )
-                .label("every stage joins another")
-                .help("define at least one stage with `namespace = \"{app}-<stage>\"`"),
-            );
-        }
+    // A missing `[stages]` is already reported as a missing required key.
+    let stages_missing = doc.stages.is_empty() && doc.stages_span == (0..0);
+    if !stages_missing && doc.stages.values().all(|s| s.joins.is_some()) {
+        let span = doc
+            .stages
+            .values()
+            .next()
+            .map(|s| s.name.span.clone())
+            .unwrap_or(doc.stages_span.clone());
+        out.push(
+            Problem::new(
+                "platc::stages::none-deployed",
+                span,
+                "no stage has a namespace of its own",
+            )
+            .label("nothing would be deployed")
+            .help(
+                "define at least one stage, e.g. `[stages.test]` with `namespace = \"{app}-test\"`",
+            ),
+        );
     }
 }
 
