@@ -6,7 +6,7 @@ use std::fmt;
 
 use platc_check::{default_version, effective_placement};
 use platc_model::{
-    expand_namespace, public_host, split_call, Acme, App, DataStore, Deploy, Document, Engine,
+    expand_namespace, Cloud, public_host, split_call, Acme, App, DataStore, Deploy, Document, Engine,
     Placement, Protocol, Service, Settings as SettingsModel, Sp, Stage,
 };
 use platc_values::{cron, duration, quantity};
@@ -179,8 +179,8 @@ fn app(
             workloads.push(WorkloadIr {
                 service: base.name.clone(),
                 settings,
-                database: data_store(model, st, false, &base.name)?,
-                cache: data_store(model, st, true, &base.name)?,
+                database: data_store(platform, &a.name.value, model, st, false)?,
+                cache: data_store(platform, &a.name.value, model, st, true)?,
                 overridden,
             });
         }
@@ -414,11 +414,13 @@ fn backup_default(engine: Engine) -> (&'static str, u32) {
 }
 
 fn data_store(
+    platform: &PlatformIr,
+    app: &str,
     s: &Service,
     st: &Stage,
     cache: bool,
-    service: &str,
 ) -> Result<Option<DataStoreIr>, ResolveError> {
+    let service = s.name.value.as_str();
     let store = if cache {
         s.cache.as_ref()
     } else {
@@ -467,7 +469,22 @@ fn data_store(
     };
     // Database identifiers allow `_` but not `-`.
     let ident = service.replace('-', "_");
+    let name = format!("{service}-{}", engine.as_str());
+    let parts = [platform.name.as_str(), &st.name.value, app, service, engine.as_str()];
+    let secret_path = match platform.cloud {
+        Cloud::Aws => parts.join("/"),
+        Cloud::Azure | Cloud::Gcp => parts.join("-"),
+    };
     Ok(Some(DataStoreIr {
+        credentials_secret: format!("{name}-credentials"),
+        name,
+        secret_path,
+        port: match engine {
+            Engine::Postgresql => 5432,
+            Engine::Mysql => 3306,
+            Engine::Mongodb => 27017,
+            Engine::Redis => 6379,
+        },
         engine,
         version: store
             .version

@@ -206,6 +206,16 @@ pub struct RouteIr {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DataStoreIr {
+    /// Base name of every object of this store: `<service>-<engine>` (e.g. `orders-postgresql`).
+    pub name: String,
+    /// Kubernetes Secret (materialised by External Secrets) holding the service's credentials.
+    pub credentials_secret: String,
+    /// Stage-scoped key of the credentials in the cloud secret manager; always contains the
+    /// platform, stage, app and service, in the cloud's allowed alphabet (AWS: `/`-separated,
+    /// Azure/GCP: `-`-separated).
+    pub secret_path: String,
+    /// The engine's standard port.
+    pub port: u16,
     pub engine: Engine,
     pub version: String,
     pub placement: Placement,
