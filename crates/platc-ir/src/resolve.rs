@@ -57,13 +57,14 @@ pub fn resolve(doc: &Document) -> Result<Ir, ResolveError> {
         .and_then(|c| c.issuer.as_ref())
         .map(|i| i.value.clone())
         .unwrap_or_else(|| "letsencrypt".to_string());
+    let core_namespace = doc
+        .core
+        .namespace
+        .as_ref()
+        .map(|n| n.value.clone())
+        .unwrap_or_else(|| "core-services".to_string());
     let core = CoreIr {
-        namespace: doc
-            .core
-            .namespace
-            .as_ref()
-            .map(|n| n.value.clone())
-            .unwrap_or_else(|| "core-services".to_string()),
+        namespace: core_namespace.clone(),
         ingress_class: doc
             .core
             .ingress_class
@@ -79,6 +80,7 @@ pub fn resolve(doc: &Document) -> Result<Ir, ResolveError> {
             .and_then(|c| c.email.as_ref())
             .map(|e| e.value.clone()),
         event_bus: doc.core.event_bus.is_some(),
+        peers: core_peers(&core_namespace),
     };
     let stages = doc
         .stages
@@ -96,6 +98,41 @@ pub fn resolve(doc: &Document) -> Result<Ir, ResolveError> {
         stages,
         apps,
     })
+}
+
+fn labels(pairs: &[(&str, &str)]) -> Labels {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The Kafka cluster core-services runs when the event bus is on.
+const KAFKA_CLUSTER: &str = "events";
+
+/// Pod labels are those the pinned charts and operators put on their pods by default.
+fn core_peers(core: &str) -> CorePeers {
+    let pod = |ns: &str, l: &[(&str, &str)]| PodRef {
+        namespace: ns.to_string(),
+        labels: labels(l),
+    };
+    CorePeers {
+        ingress: pod(
+            core,
+            &[
+                ("app.kubernetes.io/name", "ingress-nginx"),
+                ("app.kubernetes.io/component", "controller"),
+            ],
+        ),
+        prometheus: pod(core, &[("app.kubernetes.io/name", "prometheus")]),
+        dns: pod("kube-system", &[("k8s-app", "kube-dns")]),
+        kafka: pod(
+            core,
+            &[("strimzi.io/cluster", KAFKA_CLUSTER), ("strimzi.io/kind", "Kafka")],
+        ),
+        kafka_cluster: KAFKA_CLUSTER.to_string(),
+        kafka_port: 9093,
+    }
 }
 
 fn stage(s: &Stage) -> Result<StageIr, ResolveError> {
@@ -154,6 +191,14 @@ fn app(
             st.replicas.as_ref().map(|r| r.value).unwrap_or(1),
             "stage replicas",
         )?;
+        let mut managed_cidrs: Vec<String> = st
+            .managed_cidrs
+            .iter()
+            .flat_map(|l| l.value.iter())
+            .map(|c| c.value.clone())
+            .collect();
+        managed_cidrs.sort();
+        managed_cidrs.dedup();
         let mut workloads = Vec::with_capacity(services.len());
         // host -> routes
         let mut hosts: BTreeMap<(String, Protocol), (String, Vec<RouteIr>)> = BTreeMap::new();
@@ -179,8 +224,8 @@ fn app(
             workloads.push(WorkloadIr {
                 service: base.name.clone(),
                 settings,
-                database: data_store(platform, &a.name.value, model, st, false)?,
-                cache: data_store(platform, &a.name.value, model, st, true)?,
+                database: data_store(platform, &a.name.value, model, st, false, &managed_cidrs)?,
+                cache: data_store(platform, &a.name.value, model, st, true, &managed_cidrs)?,
                 overridden,
             });
         }
@@ -221,6 +266,7 @@ fn app(
                 .unwrap_or(Deploy::Manual),
             workloads,
             ingresses,
+            managed_cidrs,
         });
     }
     Ok(AppIr {
@@ -419,6 +465,7 @@ fn data_store(
     s: &Service,
     st: &Stage,
     cache: bool,
+    managed_cidrs: &[String],
 ) -> Result<Option<DataStoreIr>, ResolveError> {
     let service = s.name.value.as_str();
     let store = if cache {
@@ -475,7 +522,17 @@ fn data_store(
         Cloud::Aws => parts.join("/"),
         Cloud::Azure | Cloud::Gcp => parts.join("-"),
     };
+    let placement = effective_placement(s, st, cache);
+    let endpoint = match placement {
+        Placement::Managed => StoreEndpoint::External {
+            cidrs: managed_cidrs.to_vec(),
+        },
+        _ => StoreEndpoint::Pods {
+            labels: store_pod_labels(engine, placement, &name),
+        },
+    };
     Ok(Some(DataStoreIr {
+        endpoint,
         credentials_secret: format!("{name}-credentials"),
         name,
         secret_path,
@@ -491,7 +548,7 @@ fn data_store(
             .as_ref()
             .map(|v| v.value.clone())
             .unwrap_or_else(|| default_version(engine).to_string()),
-        placement: effective_placement(s, st, cache),
+        placement,
         storage: bytes(&pick(|d| d.storage.as_ref()).unwrap_or_else(|| DEFAULT_STORAGE.into()))?,
         replicas,
         instance: pick(|d| d.instance.as_ref()),
@@ -502,4 +559,31 @@ fn data_store(
             retention_days,
         },
     }))
+}
+
+/// The labels on a store's pods, as the chart, operator or platc's own StatefulSet sets them.
+fn store_pod_labels(engine: Engine, placement: Placement, name: &str) -> Labels {
+    match (placement, engine) {
+        (Placement::Operator, Engine::Postgresql) => {
+            labels(&[("application", "spilo"), ("cluster-name", name)])
+        }
+        (Placement::Operator, Engine::Mongodb) => labels(&[
+            ("app.kubernetes.io/instance", name),
+            ("app.kubernetes.io/name", "percona-server-mongodb"),
+        ]),
+        (Placement::Operator, Engine::Redis) => labels(&[
+            ("app.kubernetes.io/name", name),
+            ("app.kubernetes.io/part-of", "redis-failover"),
+        ]),
+        (Placement::Operator, Engine::Mysql) => labels(&[("mysql.oracle.com/cluster", name)]),
+        (Placement::StatefulSet, _) => labels(&[
+            ("app.kubernetes.io/component", "database"),
+            ("app.kubernetes.io/instance", name),
+        ]),
+        // Bitnami charts label pods with the release and the chart name.
+        _ => labels(&[
+            ("app.kubernetes.io/instance", name),
+            ("app.kubernetes.io/name", engine.as_str()),
+        ]),
+    }
 }

@@ -39,6 +39,27 @@ pub struct CoreIr {
     pub acme_email: Option<String>,
     /// Whether the Kafka event bus (Strimzi) runs in core-services.
     pub event_bus: bool,
+    /// Infrastructure pods other namespaces talk to, as NetworkPolicies select them.
+    pub peers: CorePeers,
+}
+
+/// Where the shared infrastructure runs and how its pods are labelled (chart defaults).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CorePeers {
+    pub ingress: PodRef,
+    pub prometheus: PodRef,
+    pub dns: PodRef,
+    /// Strimzi Kafka brokers (bootstrap and broker listeners share the port).
+    pub kafka: PodRef,
+    pub kafka_cluster: String,
+    pub kafka_port: u16,
+}
+
+/// A set of pods: a namespace and the labels that select them.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PodRef {
+    pub namespace: String,
+    pub labels: Labels,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -163,6 +184,8 @@ pub struct AppStageIr {
     pub workloads: Vec<WorkloadIr>,
     /// Ingresses of this app in this stage, one per public host, in host order.
     pub ingresses: Vec<IngressIr>,
+    /// Address ranges of the stage's cloud-managed endpoints (databases, caches).
+    pub managed_cidrs: Vec<String>,
 }
 
 /// One service in one stage: the effective settings.
@@ -216,6 +239,9 @@ pub struct DataStoreIr {
     pub secret_path: String,
     /// The engine's standard port.
     pub port: u16,
+    /// How the service reaches the store: pods in its namespace, or an endpoint outside the
+    /// cluster.
+    pub endpoint: StoreEndpoint,
     pub engine: Engine,
     pub version: String,
     pub placement: Placement,
@@ -227,6 +253,14 @@ pub struct DataStoreIr {
     pub database: String,
     pub user: String,
     pub backup: BackupIr,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreEndpoint {
+    /// Pods in the app's stage namespace carrying these labels (and the port).
+    Pods { labels: Labels },
+    /// A cloud-managed endpoint; `cidrs` empty means "any address, on the port only".
+    External { cidrs: Vec<String> },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -106,6 +106,7 @@ fn stage(cx: &mut Cx, name: Sp<String>, mut r: Reader<'_, '_>) -> Stage {
         caches: r.word(cx, "caches", Placement::WORDS),
         replicas: r.int(cx, "replicas"),
         certificates: r.word(cx, "certificates", Acme::WORDS),
+        managed_cidrs: r.str_list(cx, "managed-cidrs"),
     };
     r.finish(cx);
     s

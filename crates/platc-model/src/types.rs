@@ -215,6 +215,8 @@ pub struct Stage {
     pub caches: Option<Sp<Placement>>,
     pub replicas: Option<Sp<i64>>,
     pub certificates: Option<Sp<Acme>>,
+    /// Address ranges where the stage's managed databases and caches live.
+    pub managed_cidrs: Option<Sp<Vec<Sp<String>>>>,
 }
 
 #[derive(Clone, Debug, Default)]

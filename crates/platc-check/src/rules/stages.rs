@@ -72,6 +72,10 @@ pub(crate) fn check(doc: &Document, out: &mut Vec<Problem>) {
                     .certificates
                     .as_ref()
                     .map(|s| ("certificates", s.span.clone())),
+                stage
+                    .managed_cidrs
+                    .as_ref()
+                    .map(|s| ("managed-cidrs", s.span.clone())),
             ];
             for (key, span) in extra.into_iter().flatten() {
                 out.push(
@@ -208,6 +212,20 @@ pub(crate) fn check(doc: &Document, out: &mut Vec<Problem>) {
                 .help("set `replicas = 1` or more; scale a single service down with its own `replicas = 0`"),
         );
     }
+    for cidr in doc
+        .stages
+        .values()
+        .filter_map(|s| s.managed_cidrs.as_ref())
+        .flat_map(|l| l.value.iter())
+    {
+        if let Err(why) = parse_cidr(&cidr.value) {
+            out.push(
+                Problem::new("platc::network::cidr", cidr.span.clone(), format!("`{}` is not a CIDR block: {why}", cidr.value))
+                    .label("invalid CIDR")
+                    .help("write an address range like `10.20.0.0/16` or `fd00::/64`"),
+            );
+        }
+    }
     // A missing `[stages]` is already reported as a missing required key.
     let stages_missing = doc.stages.is_empty() && doc.stages_span == (0..0);
     if !stages_missing && doc.stages.values().all(|s| s.joins.is_some()) {
@@ -237,4 +255,24 @@ pub(crate) fn stage_names(doc: &Document) -> String {
         .map(|s| format!("`{s}`"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Checks `a.b.c.d/n` or `ipv6/n` with host bits zero.
+pub(crate) fn parse_cidr(s: &str) -> Result<(), String> {
+    let (addr, len) = s.split_once('/').ok_or("the prefix length `/n` is missing")?;
+    let len: u32 = len.parse().map_err(|_| "the prefix length is not a number".to_string())?;
+    let ip: std::net::IpAddr = addr.parse().map_err(|_| format!("`{addr}` is not an IP address"))?;
+    let (bits, value) = match ip {
+        std::net::IpAddr::V4(v4) => (32, u128::from(u32::from(v4))),
+        std::net::IpAddr::V6(v6) => (128, u128::from(v6)),
+    };
+    if len > bits {
+        return Err(format!("the prefix length is above {bits}"));
+    }
+    let host_bits = bits - len;
+    let mask = if host_bits == 0 { 0 } else { (1u128 << host_bits) - 1 };
+    if value & mask != 0 {
+        return Err("host bits are set; use the network address".to_string());
+    }
+    Ok(())
 }
