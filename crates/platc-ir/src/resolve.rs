@@ -6,8 +6,8 @@ use std::fmt;
 
 use platc_check::{default_version, effective_placement};
 use platc_model::{
-    expand_namespace, Cloud, public_host, split_call, Acme, App, DataStore, Deploy, Document, Engine,
-    Placement, Protocol, Service, Settings as SettingsModel, Sp, Stage,
+    expand_namespace, public_host, split_call, Acme, App, Cloud, DataStore, Deploy, Document,
+    Engine, Placement, Protocol, Service, Settings as SettingsModel, Sp, Stage,
 };
 use platc_values::{cron, duration, quantity};
 
@@ -128,7 +128,10 @@ fn core_peers(core: &str) -> CorePeers {
         dns: pod("kube-system", &[("k8s-app", "kube-dns")]),
         kafka: pod(
             core,
-            &[("strimzi.io/cluster", KAFKA_CLUSTER), ("strimzi.io/kind", "Kafka")],
+            &[
+                ("strimzi.io/cluster", KAFKA_CLUSTER),
+                ("strimzi.io/kind", "Kafka"),
+            ],
         ),
         kafka_cluster: KAFKA_CLUSTER.to_string(),
         kafka_port: 9093,
@@ -517,7 +520,13 @@ fn data_store(
     // Database identifiers allow `_` but not `-`.
     let ident = service.replace('-', "_");
     let name = format!("{service}-{}", engine.as_str());
-    let parts = [platform.name.as_str(), &st.name.value, app, service, engine.as_str()];
+    let parts = [
+        platform.name.as_str(),
+        &st.name.value,
+        app,
+        service,
+        engine.as_str(),
+    ];
     let secret_path = match platform.cloud {
         Cloud::Aws => parts.join("/"),
         Cloud::Azure | Cloud::Gcp => parts.join("-"),
@@ -531,7 +540,17 @@ fn data_store(
             labels: store_pod_labels(engine, placement, &name),
         },
     };
+    let metrics_port = match endpoint {
+        StoreEndpoint::External { .. } => None,
+        StoreEndpoint::Pods { .. } => Some(match engine {
+            Engine::Postgresql => 9187,
+            Engine::Mysql => 9104,
+            Engine::Mongodb => 9216,
+            Engine::Redis => 9121,
+        }),
+    };
     Ok(Some(DataStoreIr {
+        metrics_port,
         endpoint,
         credentials_secret: format!("{name}-credentials"),
         name,

@@ -242,6 +242,8 @@ pub struct DataStoreIr {
     /// How the service reaches the store: pods in its namespace, or an endpoint outside the
     /// cluster.
     pub endpoint: StoreEndpoint,
+    /// Port of the metrics exporter next to in-cluster stores (scraped by Prometheus).
+    pub metrics_port: Option<u16>,
     pub engine: Engine,
     pub version: String,
     pub placement: Placement,

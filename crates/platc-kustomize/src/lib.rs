@@ -146,6 +146,16 @@ fn emit_overlay(
         }
         images.push(Yaml::Map(image));
     }
+    let policies: Vec<Yaml> = platc_netpol::policies_for(ir, app, stage)
+        .iter()
+        .map(platc_netpol::NetworkPolicy::to_yaml)
+        .collect();
+    put(
+        tree,
+        format!("{dir}/{}", platc_netpol::FILE_NAME),
+        &policies,
+    )?;
+    resources.push(platc_netpol::FILE_NAME.into());
     if !stage.ingresses.is_empty() {
         let docs: Vec<Yaml> = stage
             .ingresses

@@ -1,0 +1,259 @@
+//! IR → the NetworkPolicies of one app × stage namespace.
+
+use platc_ir::{AppIr, AppStageIr, DataStoreIr, Ir, Labels, PodRef, ServiceIr, StoreEndpoint};
+
+use crate::model::{NetworkPolicy, Peer, PortSpec, Proto, Rule, Selector};
+
+/// The overlay file holding an app × stage's policies.
+pub const FILE_NAME: &str = "network-policies.yaml";
+
+/// Label on every generated policy, saying what it is for.
+const PURPOSE: &str = "platc.dev/policy";
+
+struct Ctx<'a> {
+    ir: &'a Ir,
+    namespace: &'a str,
+    stage: &'a str,
+}
+
+impl Ctx<'_> {
+    fn policy(&self, name: String, purpose: &str, selected: Selector) -> NetworkPolicy {
+        let mut labels = Labels::new();
+        labels.insert("app.kubernetes.io/managed-by".into(), "platc".into());
+        labels.insert(PURPOSE.into(), purpose.into());
+        NetworkPolicy {
+            name,
+            namespace: self.namespace.to_string(),
+            labels,
+            pod_selector: selected,
+            ingress: None,
+            egress: None,
+        }
+    }
+
+    /// Pods in another namespace (or this one, then without a namespace selector).
+    fn pods_in(&self, namespace: &str, labels: &Labels) -> Peer {
+        Peer::Pods {
+            namespaces: (namespace != self.namespace).then(|| Selector::namespace(namespace)),
+            pods: Some(Selector::labels(labels)),
+        }
+    }
+
+    fn pod_ref(&self, p: &PodRef) -> Peer {
+        self.pods_in(&p.namespace, &p.labels)
+    }
+}
+
+/// Where a service of any app runs in `stage` (None when the app is not deployed there).
+fn namespace_of<'a>(ir: &'a Ir, app: &str, stage: &str) -> Option<&'a str> {
+    ir.apps
+        .iter()
+        .find(|a| a.name == app)
+        .and_then(|a| a.stages.iter().find(|s| s.stage == stage))
+        .map(|s| s.namespace.as_str())
+}
+
+fn service<'a>(ir: &'a Ir, app: &str, name: &str) -> Option<&'a ServiceIr> {
+    ir.apps
+        .iter()
+        .find(|a| a.name == app)
+        .and_then(|a| a.services.iter().find(|s| s.name == name))
+}
+
+/// Every policy of `app` in `stage`, in a fixed order.
+pub fn policies_for(ir: &Ir, app: &AppIr, stage: &AppStageIr) -> Vec<NetworkPolicy> {
+    let cx = Ctx {
+        ir,
+        namespace: &stage.namespace,
+        stage: &stage.stage,
+    };
+    let mut out = Vec::new();
+
+    let mut deny = cx.policy(
+        "default-deny-all".into(),
+        "default-deny",
+        Selector::default(),
+    );
+    deny.ingress = Some(Vec::new());
+    deny.egress = Some(Vec::new());
+    out.push(deny);
+
+    let mut dns = cx.policy("allow-dns".into(), "dns", Selector::default());
+    dns.egress = Some(vec![Rule {
+        peers: vec![cx.pod_ref(&ir.core.peers.dns)],
+        ports: vec![
+            PortSpec {
+                protocol: Proto::Udp,
+                port: Some(53),
+                end_port: None,
+            },
+            PortSpec::tcp(53),
+        ],
+    }]);
+    out.push(dns);
+
+    for (svc, w) in app.services.iter().zip(&stage.workloads) {
+        let me = Selector::labels(&svc.selector);
+        let exposed = stage
+            .ingresses
+            .iter()
+            .any(|i| i.routes.iter().any(|r| r.service == svc.name));
+        if exposed {
+            let mut p = cx.policy(
+                format!("{}-from-ingress-controller", svc.name),
+                "ingress-controller",
+                me.clone(),
+            );
+            p.ingress = Some(vec![Rule {
+                peers: vec![cx.pod_ref(&ir.core.peers.ingress)],
+                ports: vec![PortSpec::tcp(svc.port)],
+            }]);
+            out.push(p);
+        }
+
+        // Callers of this service, from every app deployed in the same stage.
+        let mut callers = Vec::new();
+        for other in &ir.apps {
+            for caller in &other.services {
+                let calls_me = caller
+                    .calls
+                    .iter()
+                    .any(|c| c.app == app.name && c.service == svc.name);
+                if !calls_me {
+                    continue;
+                }
+                if let Some(ns) = namespace_of(ir, &other.name, cx.stage) {
+                    callers.push(Rule {
+                        peers: vec![cx.pods_in(ns, &caller.selector)],
+                        ports: vec![PortSpec::tcp(svc.port)],
+                    });
+                }
+            }
+        }
+        if !callers.is_empty() {
+            let mut p = cx.policy(format!("{}-from-callers", svc.name), "calls", me.clone());
+            p.ingress = Some(callers);
+            out.push(p);
+        }
+
+        let mut scrape = cx.policy(
+            format!("{}-from-prometheus", svc.name),
+            "metrics",
+            me.clone(),
+        );
+        scrape.ingress = Some(vec![Rule {
+            peers: vec![cx.pod_ref(&ir.core.peers.prometheus)],
+            ports: vec![PortSpec::tcp(svc.metrics.port)],
+        }]);
+        out.push(scrape);
+
+        let mut callees = Vec::new();
+        for c in &svc.calls {
+            let (Some(ns), Some(target)) = (
+                namespace_of(ir, &c.app, cx.stage),
+                service(ir, &c.app, &c.service),
+            ) else {
+                continue;
+            };
+            callees.push(Rule {
+                peers: vec![cx.pods_in(ns, &target.selector)],
+                ports: vec![PortSpec::tcp(target.port)],
+            });
+        }
+        if !callees.is_empty() {
+            let mut p = cx.policy(format!("{}-to-callees", svc.name), "calls", me.clone());
+            p.egress = Some(callees);
+            out.push(p);
+        }
+
+        for store in [&w.database, &w.cache].into_iter().flatten() {
+            store_policies(&cx, svc, store, &mut out);
+        }
+
+        if ir.core.event_bus && (!svc.publishes.is_empty() || !svc.subscribes.is_empty()) {
+            let mut p = cx.policy(
+                format!("{}-to-event-bus", svc.name),
+                "event-bus",
+                me.clone(),
+            );
+            p.egress = Some(vec![Rule {
+                peers: vec![cx.pod_ref(&ir.core.peers.kafka)],
+                ports: vec![PortSpec::tcp(ir.core.peers.kafka_port)],
+            }]);
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn store_policies(
+    cx: &Ctx<'_>,
+    svc: &ServiceIr,
+    store: &DataStoreIr,
+    out: &mut Vec<NetworkPolicy>,
+) {
+    let me = Selector::labels(&svc.selector);
+    let mut egress = cx.policy(
+        format!("{}-to-{}", svc.name, store.name),
+        "data",
+        me.clone(),
+    );
+    match &store.endpoint {
+        StoreEndpoint::Pods { labels } => {
+            egress.egress = Some(vec![Rule {
+                peers: vec![cx.pods_in(cx.namespace, labels)],
+                ports: vec![PortSpec::tcp(store.port)],
+            }]);
+            out.push(egress);
+            let pods = Selector::labels(labels);
+            let mut ingress = cx.policy(
+                format!("{}-from-{}", store.name, svc.name),
+                "data",
+                pods.clone(),
+            );
+            ingress.ingress = Some(vec![Rule {
+                peers: vec![cx.pods_in(cx.namespace, &svc.selector)],
+                ports: vec![PortSpec::tcp(store.port)],
+            }]);
+            out.push(ingress);
+            if store.replicas > 1 {
+                // Primary and replicas stream to each other on the engine's port.
+                let peer = Rule {
+                    peers: vec![cx.pods_in(cx.namespace, labels)],
+                    ports: vec![PortSpec::tcp(store.port)],
+                };
+                let mut repl = cx.policy(
+                    format!("{}-replication", store.name),
+                    "replication",
+                    pods.clone(),
+                );
+                repl.ingress = Some(vec![peer.clone()]);
+                repl.egress = Some(vec![peer]);
+                out.push(repl);
+            }
+            if let Some(port) = store.metrics_port {
+                let mut scrape =
+                    cx.policy(format!("{}-from-prometheus", store.name), "metrics", pods);
+                scrape.ingress = Some(vec![Rule {
+                    peers: vec![cx.pod_ref(&cx.ir.core.peers.prometheus)],
+                    ports: vec![PortSpec::tcp(port)],
+                }]);
+                out.push(scrape);
+            }
+        }
+        StoreEndpoint::External { cidrs } => {
+            let peers = cidrs
+                .iter()
+                .map(|c| Peer::IpBlock {
+                    cidr: c.clone(),
+                    except: Vec::new(),
+                })
+                .collect();
+            egress.egress = Some(vec![Rule {
+                peers,
+                ports: vec![PortSpec::tcp(store.port)],
+            }]);
+            out.push(egress);
+        }
+    }
+}
