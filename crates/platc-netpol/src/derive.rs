@@ -242,7 +242,15 @@ fn store_policies(
             }
         }
         StoreEndpoint::External { cidrs } => {
-            let peers = cidrs
+            // Without declared ranges the endpoint may be anywhere outside the cluster; ipBlock
+            // is meant for cluster-external addresses, so pods stay unreachable on this port.
+            let any = ["0.0.0.0/0".to_string(), "::/0".to_string()];
+            let ranges = if cidrs.is_empty() {
+                &any[..]
+            } else {
+                &cidrs[..]
+            };
+            let peers = ranges
                 .iter()
                 .map(|c| Peer::IpBlock {
                     cidr: c.clone(),

@@ -2,9 +2,13 @@
 //! the rendering of problems for humans. The binary (`main.rs`) adds arguments, files and
 //! exit codes; tests and benchmarks call these functions directly.
 
+pub mod explain;
+pub mod graph;
+
 use platc_model::Problem;
 use platc_tree::FileTree;
 
+pub use platc_ir;
 pub use platc_tree;
 
 /// Why a compile produced no tree.
@@ -18,19 +22,28 @@ pub enum CompileError {
 
 /// Checks, resolves and renders one platform.toml. Pure: no file system, no clock.
 pub fn compile(source: &str) -> Result<FileTree, CompileError> {
+    compile_with_ir(source).map(|(_, tree)| tree)
+}
+
+/// Checks and resolves one platform.toml.
+pub fn resolve(source: &str) -> Result<platc_ir::Ir, CompileError> {
     let checked = platc_check::check(source);
     if !checked.problems.is_empty() {
         return Err(CompileError::Invalid(checked.problems));
     }
-    let ir =
-        platc_ir::resolve(&checked.document).map_err(|e| CompileError::Internal(e.to_string()))?;
+    platc_ir::resolve(&checked.document).map_err(|e| CompileError::Internal(e.to_string()))
+}
+
+/// [`compile`], also returning the IR the tree was rendered from.
+pub fn compile_with_ir(source: &str) -> Result<(platc_ir::Ir, FileTree), CompileError> {
+    let ir = resolve(source)?;
     let tree = platc_kustomize::emit(&ir).map_err(|e| CompileError::Internal(e.to_string()))?;
     if let Some(p) = tree.file_dir_conflict() {
         return Err(CompileError::Internal(format!(
             "`{p}` is both a file and a directory"
         )));
     }
-    Ok(tree)
+    Ok((ir, tree))
 }
 
 /// Only validates; returns every problem (empty when valid).

@@ -56,6 +56,50 @@ enum Command {
     Diff(Output),
     /// Report every problem in platform.toml (exit 2 when there is one).
     Validate(Input),
+    /// May FROM reach TO? Evaluates the rendered NetworkPolicies (exit 0 allowed, 1 denied).
+    ///
+    /// Workloads are `app.service`, `app.service.database`, `app.service.cache`, and the
+    /// shared peers `ingress`, `prometheus`, `dns`, `kafka`, `internet`, `managed:<cidr>`.
+    Explain(ExplainArgs),
+    /// Draw one stage of the platform (apps, services, calls, exposure, data, events).
+    Graph(GraphArgs),
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum GraphFormat {
+    Mermaid,
+    Dot,
+}
+
+#[derive(clap::Args)]
+struct GraphArgs {
+    #[command(flatten)]
+    input: Input,
+    /// Stage to draw [default: the first deployed stage, by name].
+    #[arg(long)]
+    stage: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "mermaid")]
+    format: GraphFormat,
+}
+
+#[derive(clap::Args)]
+struct ExplainArgs {
+    #[command(flatten)]
+    input: Input,
+    /// Source workload, e.g. `shop.orders`.
+    from: String,
+    /// Destination workload, e.g. `shop.payment` or `shop.orders.database`.
+    to: String,
+    /// Stage to look at [default: the first stage, by name, where both exist].
+    #[arg(long)]
+    stage: Option<String>,
+    /// Destination port [default: the destination's own port].
+    #[arg(long)]
+    port: Option<u16>,
+    /// Ask about UDP instead of TCP.
+    #[arg(long)]
+    udp: bool,
 }
 
 fn main() -> ExitCode {
@@ -74,6 +118,8 @@ fn main() -> ExitCode {
                 ExitCode::from(EXIT_INVALID)
             }
         }
+        Command::Explain(args) => explain(&args),
+        Command::Graph(args) => graph(&args),
         Command::Render(o) => run(&o, Mode::Render),
         Command::Check(o) => run(&o, Mode::Check),
         Command::Diff(o) => run(&o, Mode::Diff),
@@ -177,5 +223,74 @@ fn run(o: &Output, mode: Mode) -> ExitCode {
                 ExitCode::from(EXIT_IO)
             }
         },
+    }
+}
+
+fn explain(args: &ExplainArgs) -> ExitCode {
+    let Some((path, source)) = read(&args.input.config) else {
+        return ExitCode::from(EXIT_IO);
+    };
+    let (ir, tree) = match platc::compile_with_ir(&source) {
+        Ok(x) => x,
+        Err(CompileError::Invalid(problems)) => {
+            eprint!("{}", render_problems(&path, &source, &problems, style()));
+            return ExitCode::from(EXIT_INVALID);
+        }
+        Err(CompileError::Internal(msg)) => {
+            eprintln!("error: internal error in platc: {msg}");
+            return ExitCode::from(EXIT_INTERNAL);
+        }
+    };
+    let q = platc::explain::Question {
+        from: &args.from,
+        to: &args.to,
+        stage: args.stage.as_deref(),
+        port: args.port,
+        udp: args.udp,
+    };
+    match platc::explain::explain(&ir, &tree, &q) {
+        Ok((allowed, text)) => {
+            print!("{text}");
+            if allowed {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_DRIFT)
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_INVALID)
+        }
+    }
+}
+
+fn graph(args: &GraphArgs) -> ExitCode {
+    let Some((path, source)) = read(&args.input.config) else {
+        return ExitCode::from(EXIT_IO);
+    };
+    let ir = match platc::resolve(&source) {
+        Ok(ir) => ir,
+        Err(CompileError::Invalid(problems)) => {
+            eprint!("{}", render_problems(&path, &source, &problems, style()));
+            return ExitCode::from(EXIT_INVALID);
+        }
+        Err(CompileError::Internal(msg)) => {
+            eprintln!("error: internal error in platc: {msg}");
+            return ExitCode::from(EXIT_INTERNAL);
+        }
+    };
+    let format = match args.format {
+        GraphFormat::Mermaid => platc::graph::Format::Mermaid,
+        GraphFormat::Dot => platc::graph::Format::Dot,
+    };
+    match platc::graph::graph(&ir, args.stage.as_deref(), format) {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_INVALID)
+        }
     }
 }
