@@ -37,13 +37,26 @@ pub fn resolve(source: &str) -> Result<platc_ir::Ir, CompileError> {
 /// [`compile`], also returning the IR the tree was rendered from.
 pub fn compile_with_ir(source: &str) -> Result<(platc_ir::Ir, FileTree), CompileError> {
     let ir = resolve(source)?;
-    let tree = platc_kustomize::emit(&ir).map_err(|e| CompileError::Internal(e.to_string()))?;
+    let tree = emit_all(&ir)?;
     if let Some(p) = tree.file_dir_conflict() {
         return Err(CompileError::Internal(format!(
             "`{p}` is both a file and a directory"
         )));
     }
     Ok((ir, tree))
+}
+
+fn internal(e: impl std::fmt::Display) -> CompileError {
+    CompileError::Internal(e.to_string())
+}
+
+/// Runs every emitter over the IR and merges their trees; two emitters claiming one path is
+/// an internal error. One line per emitter.
+fn emit_all(ir: &platc_ir::Ir) -> Result<FileTree, CompileError> {
+    let mut tree = FileTree::new();
+    tree.merge(platc_kustomize::emit(ir).map_err(internal)?)
+        .map_err(internal)?;
+    Ok(tree)
 }
 
 /// Only validates; returns every problem (empty when valid).
