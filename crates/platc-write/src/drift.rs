@@ -1,0 +1,323 @@
+//! `compare`: what `write` would change, read from disk byte for byte.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use platc_tree::{FileTree, RelPath};
+use similar::TextDiff;
+
+use crate::error::WriteError;
+use crate::fsutil::{lstat, par_map, Work};
+use crate::manifest::{self, MANIFEST_NAME};
+use crate::target;
+
+/// A generated file whose bytes on disk differ from the rendered ones.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChangedFile {
+    pub path: RelPath,
+    /// On disk.
+    pub old: Vec<u8>,
+    /// Rendered now.
+    pub new: Vec<u8>,
+}
+
+/// A generated file that is not on disk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MissingFile {
+    pub path: RelPath,
+    /// Rendered now.
+    pub contents: Vec<u8>,
+}
+
+/// A file platc generated last time that is no longer generated but still on disk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StaleFile {
+    pub path: RelPath,
+    /// On disk.
+    pub contents: Vec<u8>,
+}
+
+/// The manifest on disk differs from the one a write would record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ManifestDrift {
+    /// On disk; `None` if there is no manifest.
+    pub old: Option<Vec<u8>>,
+    pub new: Vec<u8>,
+}
+
+/// Everything [`write()`](crate::write()) would change, each list in path order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Drift {
+    pub changed: Vec<ChangedFile>,
+    pub missing: Vec<MissingFile>,
+    pub stale: Vec<StaleFile>,
+    pub manifest: Option<ManifestDrift>,
+}
+
+impl Drift {
+    /// Nothing would change.
+    pub fn is_clean(&self) -> bool {
+        self.changed.is_empty()
+            && self.missing.is_empty()
+            && self.stale.is_empty()
+            && self.manifest.is_none()
+    }
+
+    /// Whether the manifest differs.
+    pub fn manifest_differs(&self) -> bool {
+        self.manifest.is_some()
+    }
+
+    /// A unified diff (3 lines of context) from what is on disk (`a/`) to what would be written
+    /// (`b/`), ordered by path. Missing files appear as added from `/dev/null`, stale files as
+    /// removed to `/dev/null`; content that is not UTF-8 text (or contains NUL) is reported as
+    /// `Binary files ... differ`.
+    pub fn unified_diff(&self) -> String {
+        // (path, on disk, rendered)
+        type Item<'a> = (&'a str, Option<&'a [u8]>, Option<&'a [u8]>);
+        let mut items: Vec<Item<'_>> = Vec::new();
+        for file in &self.changed {
+            items.push((file.path.as_str(), Some(&file.old), Some(&file.new)));
+        }
+        for file in &self.missing {
+            items.push((file.path.as_str(), None, Some(&file.contents)));
+        }
+        for file in &self.stale {
+            items.push((file.path.as_str(), Some(&file.contents), None));
+        }
+        if let Some(m) = &self.manifest {
+            items.push((MANIFEST_NAME, m.old.as_deref(), Some(&m.new)));
+        }
+        items.sort_by(|a, b| a.0.cmp(b.0));
+        let mut out = String::new();
+        for (path, old, new) in items {
+            file_diff(&mut out, path, old, new);
+        }
+        out
+    }
+}
+
+fn as_text(bytes: &[u8]) -> Option<&str> {
+    std::str::from_utf8(bytes)
+        .ok()
+        .filter(|s| !s.contains('\0'))
+}
+
+fn file_diff(out: &mut String, path: &str, old: Option<&[u8]>, new: Option<&[u8]>) {
+    let old_label = match old {
+        Some(_) => format!("a/{path}"),
+        None => "/dev/null".to_string(),
+    };
+    let new_label = match new {
+        Some(_) => format!("b/{path}"),
+        None => "/dev/null".to_string(),
+    };
+    let old_text = as_text(old.unwrap_or_default());
+    let new_text = as_text(new.unwrap_or_default());
+    let (Some(old_text), Some(new_text)) = (old_text, new_text) else {
+        let _ = writeln!(out, "Binary files {old_label} and {new_label} differ");
+        return;
+    };
+    let _ = writeln!(out, "--- {old_label}");
+    let _ = writeln!(out, "+++ {new_label}");
+    let diff = TextDiff::from_lines(old_text, new_text);
+    for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
+        let _ = write!(out, "{hunk}");
+    }
+}
+
+/// State of a directory on the way to a generated file.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Dir {
+    Real,
+    Absent,
+    /// An old generated file that a write would replace by a directory.
+    StaleFile,
+}
+
+/// Where the real directories are, memoised per worker.
+struct Probe<'a> {
+    out: &'a Path,
+    manifest: &'a BTreeSet<RelPath>,
+    cache: HashMap<PathBuf, Dir>,
+}
+
+impl Probe<'_> {
+    /// Checks the directories on the way to `rel`, outermost first.
+    fn dirs(&mut self, rel: &Path) -> Result<Dir, WriteError> {
+        let mut on_the_way: Vec<&Path> = rel
+            .ancestors()
+            .skip(1)
+            .take_while(|a| !a.as_os_str().is_empty())
+            .collect();
+        on_the_way.reverse();
+        for dir in on_the_way {
+            let state = match self.cache.get(dir) {
+                Some(state) => *state,
+                None => {
+                    let path = self.out.join(dir);
+                    let meta = lstat(&path).map_err(|err| WriteError::io("inspect", &path, err))?;
+                    let state = match meta {
+                        None => Dir::Absent,
+                        Some(meta) if meta.file_type().is_dir() => Dir::Real,
+                        Some(meta) if meta.file_type().is_symlink() => {
+                            return Err(WriteError::SymlinkInPath { path })
+                        }
+                        Some(meta) if meta.file_type().is_file() => {
+                            let listed = dir
+                                .to_str()
+                                .and_then(|s| RelPath::new(s).ok())
+                                .is_some_and(|p| self.manifest.contains(&p));
+                            if !listed {
+                                return Err(WriteError::Collision {
+                                    path,
+                                    existing: "file",
+                                });
+                            }
+                            Dir::StaleFile
+                        }
+                        Some(_) => return Err(WriteError::SpecialFile { path }),
+                    };
+                    self.cache.insert(dir.to_path_buf(), state);
+                    state
+                }
+            };
+            if state != Dir::Real {
+                return Ok(state);
+            }
+        }
+        Ok(Dir::Real)
+    }
+}
+
+enum Found {
+    Same,
+    Changed(Vec<u8>),
+    Missing,
+}
+
+/// See [`crate::compare`].
+pub(crate) fn compare(tree: &FileTree, out_dir: &Path) -> Result<Drift, WriteError> {
+    let target = target::resolve(out_dir)?;
+    manifest::validate_tree(tree, &target.out)?;
+    let new_manifest = manifest::render(tree);
+    if target::inspect(&target)?.is_none() {
+        return Ok(Drift {
+            missing: tree
+                .iter()
+                .map(|(path, contents)| MissingFile {
+                    path: path.clone(),
+                    contents: contents.to_vec(),
+                })
+                .collect(),
+            manifest: Some(ManifestDrift {
+                old: None,
+                new: new_manifest,
+            }),
+            ..Drift::default()
+        });
+    }
+    let out = target.out.as_path();
+    let old = manifest::read(out)?;
+    let empty = BTreeSet::new();
+    let listed = old.as_ref().map(|m| &m.paths).unwrap_or(&empty);
+
+    let files: Vec<(&RelPath, &[u8])> = tree.iter().collect();
+    // One memo per chunk of consecutive paths: neighbours share directories.
+    let chunks: Vec<&[(&RelPath, &[u8])]> = files.chunks(256).collect();
+    let found = par_map(&chunks, Work::Cpu, out, |chunk| {
+        let mut probe = Probe {
+            out,
+            manifest: listed,
+            cache: HashMap::new(),
+        };
+        chunk
+            .iter()
+            .map(|(rel, bytes)| {
+                let rel_path = Path::new(rel.as_str());
+                if probe.dirs(rel_path)? != Dir::Real {
+                    return Ok(Found::Missing);
+                }
+                let path = out.join(rel_path);
+                let meta = lstat(&path).map_err(|err| WriteError::io("inspect", &path, err))?;
+                let existing = match meta {
+                    None => return Ok(Found::Missing),
+                    Some(meta) if meta.file_type().is_file() => {
+                        if !listed.contains(*rel) {
+                            return Err(WriteError::Collision {
+                                path,
+                                existing: "file",
+                            });
+                        }
+                        return read_compare(&path, bytes);
+                    }
+                    Some(meta) if meta.file_type().is_dir() => "directory",
+                    Some(meta) if meta.file_type().is_symlink() => "symbolic link",
+                    Some(_) => return Err(WriteError::SpecialFile { path }),
+                };
+                Err(WriteError::Collision { path, existing })
+            })
+            .collect::<Result<Vec<Found>, WriteError>>()
+    })?;
+
+    let mut drift = Drift::default();
+    for ((rel, bytes), found) in files.iter().zip(found.into_iter().flatten()) {
+        match found {
+            Found::Same => {}
+            Found::Changed(old) => drift.changed.push(ChangedFile {
+                path: (*rel).clone(),
+                old,
+                new: bytes.to_vec(),
+            }),
+            Found::Missing => drift.missing.push(MissingFile {
+                path: (*rel).clone(),
+                contents: bytes.to_vec(),
+            }),
+        }
+    }
+
+    let mut probe = Probe {
+        out,
+        manifest: listed,
+        cache: HashMap::new(),
+    };
+    for rel in listed.iter().filter(|rel| tree.get(rel).is_none()) {
+        let rel_path = Path::new(rel.as_str());
+        // Only files a write would see (no symbolic link on the way) are stale.
+        if !matches!(probe.dirs(rel_path), Ok(Dir::Real)) {
+            continue;
+        }
+        let path = out.join(rel_path);
+        match lstat(&path).map_err(|err| WriteError::io("inspect", &path, err))? {
+            Some(meta) if meta.file_type().is_file() => {
+                let contents = fs::read(&path).map_err(|err| WriteError::io("read", &path, err))?;
+                drift.stale.push(StaleFile {
+                    path: rel.clone(),
+                    contents,
+                });
+            }
+            _ => {}
+        }
+    }
+
+    let old_bytes = old.map(|m| m.bytes);
+    if old_bytes.as_deref() != Some(new_manifest.as_slice()) {
+        drift.manifest = Some(ManifestDrift {
+            old: old_bytes,
+            new: new_manifest,
+        });
+    }
+    Ok(drift)
+}
+
+fn read_compare(path: &Path, bytes: &[u8]) -> Result<Found, WriteError> {
+    match fs::read(path) {
+        Ok(old) if old == bytes => Ok(Found::Same),
+        Ok(old) => Ok(Found::Changed(old)),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(Found::Missing),
+        Err(err) => Err(WriteError::io("read", path, err)),
+    }
+}

@@ -1,0 +1,132 @@
+//! Small file-system helpers that never follow symbolic links.
+
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+use crate::error::WriteError;
+
+/// `lstat`, with "does not exist" as `None`.
+pub(crate) fn lstat(path: &Path) -> io::Result<Option<fs::Metadata>> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) => Ok(Some(meta)),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// Creates `path` (which must not exist) with `bytes`, mode 0644, and fsyncs it.
+pub(crate) fn write_new_file(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    let err = |err| WriteError::io("write file", path, err);
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .open(path)
+        .map_err(err)?;
+    file.write_all(bytes).map_err(err)?;
+    // The umask may have narrowed the mode given to open().
+    file.set_permissions(fs::Permissions::from_mode(0o644))
+        .map_err(err)?;
+    file.sync_all().map_err(err)
+}
+
+/// fsyncs a directory, making the entries created in it durable.
+pub(crate) fn sync_dir(path: &Path) -> Result<(), WriteError> {
+    File::open(path)
+        .and_then(|dir| dir.sync_all())
+        .map_err(|err| WriteError::io("sync directory", path, err))
+}
+
+/// Deletes `path` and everything below it without following symbolic links. Directories that
+/// lack owner permissions (read-only user directories) are made accessible first.
+pub(crate) fn remove_tree(path: &Path) -> Result<(), WriteError> {
+    let Some(meta) = lstat(path).map_err(|err| WriteError::io("inspect", path, err))? else {
+        return Ok(());
+    };
+    if !meta.file_type().is_dir() {
+        return fs::remove_file(path).map_err(|err| WriteError::io("delete", path, err));
+    }
+    if meta.permissions().mode() & 0o700 != 0o700 {
+        let mode = (meta.permissions().mode() | 0o700) & 0o7777;
+        fs::set_permissions(path, fs::Permissions::from_mode(mode))
+            .map_err(|err| WriteError::io("make writable for deletion", path, err))?;
+    }
+    // Read the whole listing before deleting anything: readdir during deletion is unspecified.
+    let entries = fs::read_dir(path)
+        .and_then(|entries| entries.collect::<io::Result<Vec<_>>>())
+        .map_err(|err| WriteError::io("read directory", path, err))?;
+    for entry in entries {
+        let child = entry.path();
+        let is_dir = entry
+            .file_type()
+            .map_err(|err| WriteError::io("inspect", &child, err))?
+            .is_dir();
+        if is_dir {
+            remove_tree(&child)?;
+        } else {
+            fs::remove_file(&child).map_err(|err| WriteError::io("delete", &child, err))?;
+        }
+    }
+    fs::remove_dir(path).map_err(|err| WriteError::io("delete directory", path, err))
+}
+
+/// How work is spread over threads by [`par_map`].
+#[derive(Clone, Copy)]
+pub(crate) enum Work {
+    /// Reading and comparing: one thread per core, at most eight.
+    Cpu,
+    /// fsync-bound: threads mostly wait for the disk, and concurrent fsyncs share journal
+    /// commits, so use more threads than cores.
+    Sync,
+}
+
+/// Runs `f` on every item, on several threads, and returns the results in input order (or
+/// the error of the first failing item, in input order).
+pub(crate) fn par_map<T, R, F>(
+    items: &[T],
+    work: Work,
+    context: &Path,
+    f: F,
+) -> Result<Vec<R>, WriteError>
+where
+    T: Sync,
+    R: Send,
+    F: Fn(&T) -> Result<R, WriteError> + Sync,
+{
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let threads = match work {
+        Work::Cpu => cores.clamp(1, 8),
+        Work::Sync => 16,
+    };
+    if threads == 1 || items.len() < 2 {
+        return items.iter().map(&f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    let f = &f;
+    let parts: Vec<Result<Vec<R>, WriteError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Result<Vec<R>, _>>()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle.join().unwrap_or_else(|_| {
+                    Err(WriteError::Internal {
+                        path: context.to_path_buf(),
+                        reason: "a worker thread panicked",
+                    })
+                })
+            })
+            .collect()
+    });
+    let mut results = Vec::with_capacity(items.len());
+    for part in parts {
+        results.extend(part?);
+    }
+    Ok(results)
+}
