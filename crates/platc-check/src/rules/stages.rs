@@ -220,9 +220,13 @@ pub(crate) fn check(doc: &Document, out: &mut Vec<Problem>) {
     {
         if let Err(why) = parse_cidr(&cidr.value) {
             out.push(
-                Problem::new("platc::network::cidr", cidr.span.clone(), format!("`{}` is not a CIDR block: {why}", cidr.value))
-                    .label("invalid CIDR")
-                    .help("write an address range like `10.20.0.0/16` or `fd00::/64`"),
+                Problem::new(
+                    "platc::network::cidr",
+                    cidr.span.clone(),
+                    format!("`{}` is not a CIDR block: {why}", cidr.value),
+                )
+                .label("invalid CIDR")
+                .help("write an address range like `10.20.0.0/16` or `fd00::/64`"),
             );
         }
     }
@@ -259,9 +263,15 @@ pub(crate) fn stage_names(doc: &Document) -> String {
 
 /// Checks `a.b.c.d/n` or `ipv6/n` with host bits zero.
 pub(crate) fn parse_cidr(s: &str) -> Result<(), String> {
-    let (addr, len) = s.split_once('/').ok_or("the prefix length `/n` is missing")?;
-    let len: u32 = len.parse().map_err(|_| "the prefix length is not a number".to_string())?;
-    let ip: std::net::IpAddr = addr.parse().map_err(|_| format!("`{addr}` is not an IP address"))?;
+    let (addr, len) = s
+        .split_once('/')
+        .ok_or("the prefix length `/n` is missing")?;
+    let len: u32 = len
+        .parse()
+        .map_err(|_| "the prefix length is not a number".to_string())?;
+    let ip: std::net::IpAddr = addr
+        .parse()
+        .map_err(|_| format!("`{addr}` is not an IP address"))?;
     let (bits, value) = match ip {
         std::net::IpAddr::V4(v4) => (32, u128::from(u32::from(v4))),
         std::net::IpAddr::V6(v6) => (128, u128::from(v6)),
@@ -270,7 +280,11 @@ pub(crate) fn parse_cidr(s: &str) -> Result<(), String> {
         return Err(format!("the prefix length is above {bits}"));
     }
     let host_bits = bits - len;
-    let mask = if host_bits == 0 { 0 } else { (1u128 << host_bits) - 1 };
+    let mask = if host_bits == 0 {
+        0
+    } else {
+        (1u128 << host_bits) - 1
+    };
     if value & mask != 0 {
         return Err("host bits are set; use the network address".to_string());
     }
