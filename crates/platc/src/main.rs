@@ -63,6 +63,11 @@ enum Command {
     Explain(ExplainArgs),
     /// Draw one stage of the platform (apps, services, calls, exposure, data, events).
     Graph(GraphArgs),
+    /// Explain a diagnostic code such as `platc::calls::unknown-service`.
+    ExplainError {
+        /// The code, as printed above each problem.
+        code: String,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -120,6 +125,17 @@ fn main() -> ExitCode {
         }
         Command::Explain(args) => explain(&args),
         Command::Graph(args) => graph(&args),
+        Command::ExplainError { code } => match platc::explain_error(&code) {
+            Some(text) => {
+                println!("{text}");
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!("error: unknown diagnostic code `{code}`");
+                eprintln!("help: codes look like `platc::calls::unknown-service`; all are listed in docs/diagnostics.md");
+                ExitCode::from(EXIT_INVALID)
+            }
+        },
         Command::Render(o) => run(&o, Mode::Render),
         Command::Check(o) => run(&o, Mode::Check),
         Command::Diff(o) => run(&o, Mode::Diff),
