@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use platc::{compile, render_problems, validate, CompileError, Style};
+use platc::{compile, render_problems, CompileError, Style};
 
 /// Exit codes: 0 success, 1 drift (check/diff), 2 invalid platform.toml or usage,
 /// 3 file system error, 4 internal error.
@@ -110,19 +110,13 @@ struct ExplainArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Validate(input) => {
-            let Some((path, source)) = read(&input.config) else {
-                return ExitCode::from(EXIT_IO);
-            };
-            let problems = validate(&source);
-            if problems.is_empty() {
+        Command::Validate(input) => match with_source(&input, platc::resolve) {
+            Ok((path, _)) => {
                 println!("{path}: valid");
                 ExitCode::SUCCESS
-            } else {
-                eprint!("{}", render_problems(&path, &source, &problems, style()));
-                ExitCode::from(EXIT_INVALID)
             }
-        }
+            Err(code) => code,
+        },
         Command::Explain(args) => explain(&args),
         Command::Graph(args) => graph(&args),
         Command::ExplainError { code } => match platc::explain_error(&code) {
@@ -176,21 +170,31 @@ fn output_dir(o: &Output) -> PathBuf {
     }
 }
 
-fn run(o: &Output, mode: Mode) -> ExitCode {
-    let Some((path, source)) = read(&o.input.config) else {
-        return ExitCode::from(EXIT_IO);
-    };
-    let tree = match compile(&source) {
-        Ok(tree) => tree,
+/// Reads the config and runs `f` on its text; a read failure or a compile error becomes the
+/// matching exit code, with the diagnostics printed.
+fn with_source<T>(
+    input: &Input,
+    f: impl FnOnce(&str) -> Result<T, CompileError>,
+) -> Result<(String, T), ExitCode> {
+    let (path, source) = read(&input.config).ok_or(ExitCode::from(EXIT_IO))?;
+    match f(&source) {
+        Ok(value) => Ok((path, value)),
         Err(CompileError::Invalid(problems)) => {
             eprint!("{}", render_problems(&path, &source, &problems, style()));
-            return ExitCode::from(EXIT_INVALID);
+            Err(ExitCode::from(EXIT_INVALID))
         }
         Err(CompileError::Internal(msg)) => {
             eprintln!("error: internal error in platc: {msg}");
             eprintln!("help: this is a bug; please report it with your platform.toml");
-            return ExitCode::from(EXIT_INTERNAL);
+            Err(ExitCode::from(EXIT_INTERNAL))
         }
+    }
+}
+
+fn run(o: &Output, mode: Mode) -> ExitCode {
+    let (path, tree) = match with_source(&o.input, compile) {
+        Ok(x) => x,
+        Err(code) => return code,
     };
     let dir = output_dir(o);
     match mode {
@@ -243,19 +247,9 @@ fn run(o: &Output, mode: Mode) -> ExitCode {
 }
 
 fn explain(args: &ExplainArgs) -> ExitCode {
-    let Some((path, source)) = read(&args.input.config) else {
-        return ExitCode::from(EXIT_IO);
-    };
-    let (ir, tree) = match platc::compile_with_ir(&source) {
+    let (_, (ir, tree)) = match with_source(&args.input, platc::compile_with_ir) {
         Ok(x) => x,
-        Err(CompileError::Invalid(problems)) => {
-            eprint!("{}", render_problems(&path, &source, &problems, style()));
-            return ExitCode::from(EXIT_INVALID);
-        }
-        Err(CompileError::Internal(msg)) => {
-            eprintln!("error: internal error in platc: {msg}");
-            return ExitCode::from(EXIT_INTERNAL);
-        }
+        Err(code) => return code,
     };
     let q = platc::explain::Question {
         from: &args.from,
@@ -281,19 +275,9 @@ fn explain(args: &ExplainArgs) -> ExitCode {
 }
 
 fn graph(args: &GraphArgs) -> ExitCode {
-    let Some((path, source)) = read(&args.input.config) else {
-        return ExitCode::from(EXIT_IO);
-    };
-    let ir = match platc::resolve(&source) {
-        Ok(ir) => ir,
-        Err(CompileError::Invalid(problems)) => {
-            eprint!("{}", render_problems(&path, &source, &problems, style()));
-            return ExitCode::from(EXIT_INVALID);
-        }
-        Err(CompileError::Internal(msg)) => {
-            eprintln!("error: internal error in platc: {msg}");
-            return ExitCode::from(EXIT_INTERNAL);
-        }
+    let (_, ir) = match with_source(&args.input, platc::resolve) {
+        Ok(x) => x,
+        Err(code) => return code,
     };
     let format = match args.format {
         GraphFormat::Mermaid => platc::graph::Format::Mermaid,
