@@ -67,7 +67,10 @@ pub fn explain_error(code: &str) -> Option<&'static str> {
     let heading = format!("## {code}\n");
     let start = DIAGNOSTICS.find(&heading)?;
     let rest = DIAGNOSTICS.get(start..)?;
-    let end = rest.get(3..).and_then(|r| r.find("\n## ")).map_or(rest.len(), |i| i + 4);
+    let end = rest
+        .get(3..)
+        .and_then(|r| r.find("\n## "))
+        .map_or(rest.len(), |i| i + 4);
     rest.get(..end).map(str::trim_end)
 }
 
