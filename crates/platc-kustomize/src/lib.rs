@@ -23,6 +23,8 @@ pub const STAGE_LABEL: &str = "platc.dev/stage";
 pub enum EmitError {
     Path(platc_tree::BadPath),
     Duplicate(DuplicatePath),
+    /// A rendering thread panicked (a bug; reported instead of propagated).
+    Panicked,
 }
 
 impl std::fmt::Display for EmitError {
@@ -30,6 +32,7 @@ impl std::fmt::Display for EmitError {
         match self {
             EmitError::Path(e) => e.fmt(f),
             EmitError::Duplicate(e) => e.fmt(f),
+            EmitError::Panicked => f.write_str("a rendering thread panicked"),
         }
     }
 }
@@ -50,9 +53,43 @@ impl From<DuplicatePath> for EmitError {
 
 /// Renders every app's base and overlays under `apps/<app>/`.
 pub fn emit(ir: &Ir) -> Result<FileTree, EmitError> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    emit_with_threads(ir, threads)
+}
+
+/// Apps per thread below which a thread costs more than it saves.
+const APPS_PER_THREAD: usize = 8;
+
+/// [`emit`] on up to `threads` threads. Apps are independent, each thread renders a
+/// contiguous slice of them into its own tree, and the trees are merged; the result is the
+/// same bytes for every thread count (the tree is ordered by path).
+pub fn emit_with_threads(ir: &Ir, threads: usize) -> Result<FileTree, EmitError> {
+    let threads = threads.clamp(1, ir.apps.len().div_ceil(APPS_PER_THREAD).max(1));
+    let chunk = ir.apps.len().div_ceil(threads).max(1);
+    let render = |apps: &[AppIr]| -> Result<FileTree, EmitError> {
+        let mut tree = FileTree::new();
+        for app in apps {
+            emit_app(ir, app, &mut tree)?;
+        }
+        Ok(tree)
+    };
+    if threads == 1 {
+        return render(&ir.apps);
+    }
+    let parts: Vec<Result<FileTree, EmitError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = ir
+            .apps
+            .chunks(chunk)
+            .map(|apps| scope.spawn(move || render(apps)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(EmitError::Panicked)))
+            .collect()
+    });
     let mut tree = FileTree::new();
-    for app in &ir.apps {
-        emit_app(ir, app, &mut tree)?;
+    for part in parts {
+        tree.merge(part?)?;
     }
     Ok(tree)
 }

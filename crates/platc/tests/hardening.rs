@@ -338,3 +338,27 @@ fn absurd_sizes_give_a_result_or_a_clear_error() {
     let tree = compile_deterministically(&src).expect("1,000 services render");
     assert!(tree.len() > 2_000);
 }
+
+#[test]
+fn parallel_render_is_byte_identical_to_single_threaded() {
+    let mut src = String::from(
+        "version = 1\n[platform]\nname = \"p\"\ndomain = \"p.example\"\ncloud = \"aws\"\nregion = \"r\"\nregistry = \"ghcr.io/p\"\n\
+         [stages.test]\nnamespace = \"{app}-test\"\n[stages.prod]\nnamespace = \"{app}-prod\"\ndatabases = \"managed\"\n",
+    );
+    for i in 0..400 {
+        let a = i % 40;
+        src.push_str(&format!(
+            "[apps.a{a}.services.s{i}]\nport = 8080\ntag = \"1.0.0\"\ncalls = [\"a{b}.s{b}\"]\ndatabase = {{ engine = \"postgresql\" }}\n",
+            b = (a + 1) % 40
+        ));
+    }
+    let ir = platc::resolve(&src).map_err(|e| format!("{e:?}")).unwrap();
+    let single = platc_kustomize::emit_with_threads(&ir, 1).unwrap();
+    for threads in [2, 3, 4, 7] {
+        assert_eq!(
+            platc_kustomize::emit_with_threads(&ir, threads).unwrap(),
+            single,
+            "{threads} threads"
+        );
+    }
+}
