@@ -84,7 +84,7 @@ pub fn emit_with_threads(ir: &Ir, threads: usize) -> Result<FileTree, EmitError>
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(EmitError::Panicked)))
+            .map(|h| h.join().unwrap_or(Err(EmitError::Panicked)))
             .collect()
     });
     let mut tree = FileTree::new();
