@@ -56,6 +56,8 @@ fn emit_all(ir: &platc_ir::Ir) -> Result<FileTree, CompileError> {
     let mut tree = FileTree::new();
     tree.merge(platc_kustomize::emit(ir).map_err(internal)?)
         .map_err(internal)?;
+    tree.merge(platc_helm::emit(ir).map_err(internal)?)
+        .map_err(internal)?;
     Ok(tree)
 }
 
