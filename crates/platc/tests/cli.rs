@@ -226,10 +226,16 @@ fn every_diagnostic_code_is_documented_and_explained() {
     let mut used = std::collections::BTreeSet::new();
     for entry in walkdir::WalkDir::new(root().join("crates")) {
         let entry = entry.expect("walk");
-        if entry.path().extension().is_some_and(|e| e == "rs") && entry.path().components().any(|c| c.as_os_str() == "src") {
+        if entry.path().extension().is_some_and(|e| e == "rs")
+            && entry.path().components().any(|c| c.as_os_str() == "src")
+        {
             let text = std::fs::read_to_string(entry.path()).expect("read");
             for piece in text.split('"').skip(1).step_by(2) {
-                if piece.starts_with("platc::") && piece.chars().all(|c| c.is_ascii_lowercase() || c == ':' || c == '-') {
+                if piece.starts_with("platc::")
+                    && piece
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c == ':' || c == '-')
+                {
                     used.insert(piece.to_string());
                 }
             }
@@ -244,8 +250,14 @@ fn every_diagnostic_code_is_documented_and_explained() {
         .collect();
     let undocumented: Vec<_> = used.difference(&documented).collect();
     let stale: Vec<_> = documented.difference(&used).collect();
-    assert!(undocumented.is_empty(), "codes without docs/diagnostics.md section: {undocumented:?}");
-    assert!(stale.is_empty(), "documented codes nothing emits: {stale:?}");
+    assert!(
+        undocumented.is_empty(),
+        "codes without docs/diagnostics.md section: {undocumented:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "documented codes nothing emits: {stale:?}"
+    );
     let r = platc(&root(), &["explain-error", "platc::calls::unknown-service"]);
     assert_eq!(r.status.code(), Some(0));
     let out = text(&r.stdout);
@@ -262,15 +274,54 @@ fn graph_and_explain_answer_about_the_example() {
     let r = platc(&root(), &["graph", "-c", cfg, "--stage", "prod"]);
     assert_eq!(r.status.code(), Some(0));
     let g = text(&r.stdout);
-    assert!(g.contains("shop__orders -->|\"calls\"| shop__payment"), "{g}");
-    assert!(g.contains("shop__orders -.->|\"publishes\"| topic__order_created"), "{g}");
+    assert!(
+        g.contains("shop__orders -->|\"calls\"| shop__payment"),
+        "{g}"
+    );
+    assert!(
+        g.contains("shop__orders -.->|\"publishes\"| topic__order_created"),
+        "{g}"
+    );
     let r = platc(&root(), &["graph", "-c", cfg, "--format", "dot"]);
     assert!(text(&r.stdout).starts_with("// platc graph, stage prod\ndigraph platform {"));
-    let r = platc(&root(), &["explain", "-c", cfg, "shop.orders", "shop.payment", "--stage", "prod"]);
+    let r = platc(
+        &root(),
+        &[
+            "explain",
+            "-c",
+            cfg,
+            "shop.orders",
+            "shop.payment",
+            "--stage",
+            "prod",
+        ],
+    );
     assert_eq!(r.status.code(), Some(0), "{}", text(&r.stdout));
     assert!(text(&r.stdout).contains("allowed by shop-prod/payment-from-callers"));
-    let r = platc(&root(), &["explain", "-c", cfg, "shop.payment", "shop.orders", "--stage", "prod"]);
+    let r = platc(
+        &root(),
+        &[
+            "explain",
+            "-c",
+            cfg,
+            "shop.payment",
+            "shop.orders",
+            "--stage",
+            "prod",
+        ],
+    );
     assert_eq!(r.status.code(), Some(1), "calls are one-way");
-    let r = platc(&root(), &["explain", "-c", cfg, "shop.orders", "shop.user.database", "--stage", "test"]);
+    let r = platc(
+        &root(),
+        &[
+            "explain",
+            "-c",
+            cfg,
+            "shop.orders",
+            "shop.user.database",
+            "--stage",
+            "test",
+        ],
+    );
     assert_eq!(r.status.code(), Some(1), "no foreign database");
 }

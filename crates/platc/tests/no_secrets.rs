@@ -8,9 +8,15 @@ use std::path::Path;
 /// `password: xyz`-style assignments with a literal value (what secret scanners flag).
 fn assignment_with_literal(line: &str) -> bool {
     let lower = line.to_ascii_lowercase();
-    for key in ["password", "passwd", "secret", "token", "api_key", "api-key", "apikey"] {
+    for key in [
+        "password", "passwd", "secret", "token", "api_key", "api-key", "apikey",
+    ] {
         let mut from = 0;
-        while let Some(i) = lower.get(from..).and_then(|s| s.find(key)).map(|i| i + from) {
+        while let Some(i) = lower
+            .get(from..)
+            .and_then(|s| s.find(key))
+            .map(|i| i + from)
+        {
             from = i + key.len();
             let rest = lower.get(from..).unwrap_or("");
             let rest = rest.trim_start_matches(['"', '\'']).trim_start();
@@ -19,7 +25,9 @@ fn assignment_with_literal(line: &str) -> bool {
             };
             let value = value.trim().trim_matches(['"', '\'']);
             let literal = value.len() >= 8
-                && value.chars().all(|c| c.is_ascii_alphanumeric() || "+/!@#$%^&*".contains(c));
+                && value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+/!@#$%^&*".contains(c));
             if literal {
                 return true;
             }
@@ -53,7 +61,11 @@ fn rendered_outputs_hold_no_credentials() {
         }
     }
     assert!(files > 50, "scanned only {files} files");
-    assert!(findings.is_empty(), "credential-like content in rendered output:\n{}", findings.join("\n"));
+    assert!(
+        findings.is_empty(),
+        "credential-like content in rendered output:\n{}",
+        findings.join("\n")
+    );
 }
 
 #[test]
@@ -61,6 +73,8 @@ fn the_scanner_finds_planted_credentials() {
     assert!(assignment_with_literal("  password: hunter2hunter2"));
     assert!(assignment_with_literal("DB_PASSWORD=\"s3cr3tP4ss\""));
     assert!(!assignment_with_literal("  passwordKey: password"));
-    assert!(!assignment_with_literal("  existingSecret: orders-postgresql-credentials"));
+    assert!(!assignment_with_literal(
+        "  existingSecret: orders-postgresql-credentials"
+    ));
     assert!(platc_values::secrets::value_looks_secret("AKIAIOSFODNN7EXAMPLE").is_some());
 }
