@@ -216,21 +216,20 @@ fn store_policies(
                 ports: vec![PortSpec::tcp(store.port)],
             }]);
             out.push(ingress);
-            if store.replicas > 1 {
-                // Primary and replicas stream to each other on the engine's port.
-                let peer = Rule {
-                    peers: vec![cx.pods_in(cx.namespace, labels)],
-                    ports: vec![PortSpec::tcp(store.port)],
-                };
-                let mut repl = cx.policy(
-                    format!("{}-replication", store.name),
-                    "replication",
-                    pods.clone(),
-                );
-                repl.ingress = Some(vec![peer.clone()]);
-                repl.egress = Some(vec![peer]);
-                out.push(repl);
-            }
+            // The store's own pods talk to each other on its port: primary and replicas
+            // stream, and the chart's backup jobs (which carry the store's labels) dump it.
+            let peer = Rule {
+                peers: vec![cx.pods_in(cx.namespace, labels)],
+                ports: vec![PortSpec::tcp(store.port)],
+            };
+            let mut internal = cx.policy(
+                format!("{}-internal", store.name),
+                "store-internal",
+                pods.clone(),
+            );
+            internal.ingress = Some(vec![peer.clone()]);
+            internal.egress = Some(vec![peer]);
+            out.push(internal);
             if let Some(port) = store.metrics_port {
                 let mut scrape =
                     cx.policy(format!("{}-from-prometheus", store.name), "metrics", pods);

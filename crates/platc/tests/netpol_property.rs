@@ -239,15 +239,14 @@ fn declared(ir: &Ir, endpoints: &[Endpoint]) -> BTreeSet<Edge> {
                                     m,
                                 ));
                             }
-                            if store.replicas > 1 {
-                                e.insert((
-                                    stage.stage.clone(),
-                                    sid.clone(),
-                                    sid.clone(),
-                                    Proto::Tcp,
-                                    store.port,
-                                ));
-                            }
+                            // Replication and the backup jobs, which carry the store's labels.
+                            e.insert((
+                                stage.stage.clone(),
+                                sid.clone(),
+                                sid.clone(),
+                                Proto::Tcp,
+                                store.port,
+                            ));
                             pods.push(sid);
                         }
                         StoreEndpoint::External { cidrs } => {
