@@ -58,6 +58,8 @@ fn emit_all(ir: &platc_ir::Ir) -> Result<FileTree, CompileError> {
         .map_err(internal)?;
     tree.merge(platc_helm::emit(ir).map_err(internal)?)
         .map_err(internal)?;
+    tree.merge(platc_terraform::emit(ir).map_err(internal)?)
+        .map_err(internal)?;
     Ok(tree)
 }
 
