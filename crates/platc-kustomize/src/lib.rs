@@ -123,6 +123,7 @@ fn emit_app(ir: &Ir, app: &AppIr, tree: &mut FileTree) -> Result<(), EmitError> 
                 objects::service_account(svc),
                 objects::service(svc),
                 objects::deployment(svc),
+                platc_core::service_monitor(ir, app, svc),
             ],
         )?;
         resources.push(file);
