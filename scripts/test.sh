@@ -20,6 +20,9 @@ cargo test --workspace --locked
 step "editor schema (taplo)"
 bash tests/taplo/run.sh
 
+step "pre-commit hooks, proven with the pre-commit framework"
+bash tests/pre-commit/run.sh
+
 step "conformance with the real tools (kustomize, yamllint, terraform, checkov, actionlint)"
 bash tests/conformance/run.sh
 

@@ -62,6 +62,8 @@ fn emit_all(ir: &platc_ir::Ir) -> Result<FileTree, CompileError> {
         .map_err(internal)?;
     tree.merge(platc_core::emit(ir).map_err(internal)?)
         .map_err(internal)?;
+    tree.merge(platc_delivery::emit(ir).map_err(internal)?)
+        .map_err(internal)?;
     Ok(tree)
 }
 

@@ -63,11 +63,41 @@ enum Command {
     Explain(ExplainArgs),
     /// Draw one stage of the platform (apps, services, calls, exposure, data, events).
     Graph(GraphArgs),
+    /// Add a service to platform.toml and scaffold its repository (Dockerfile, CI, dev
+    /// container, Telepresence intercept).
+    ///
+    /// Only the new `[apps.APP.services.NAME]` table is added; the rest of the file stays byte
+    /// for byte. Nothing is written when the result would not validate (exit 2).
+    NewService(NewServiceArgs),
     /// Explain a diagnostic code such as `platc::calls::unknown-service`.
     ExplainError {
         /// The code, as printed above each problem.
         code: String,
     },
+}
+
+#[derive(clap::Args)]
+struct NewServiceArgs {
+    #[command(flatten)]
+    input: Input,
+    /// Name of the service (lower-case letters, digits and `-`, starting with a letter).
+    name: String,
+    /// App of the service; a new app is created when there is none of that name.
+    #[arg(long)]
+    app: String,
+    /// Port the container listens on.
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Give the service its own database: postgresql, mysql or mongodb.
+    #[arg(long, value_name = "ENGINE")]
+    database: Option<String>,
+    /// Expose the service publicly under this host label (`HOST.<stage>.<domain>`).
+    #[arg(long, value_name = "HOST")]
+    expose: Option<String>,
+    /// Folder of the service repository to scaffold [default: `services/NAME` next to the
+    /// config file]. It must not exist.
+    #[arg(long, value_name = "DIR")]
+    scaffold: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -119,6 +149,7 @@ fn main() -> ExitCode {
         },
         Command::Explain(args) => explain(&args),
         Command::Graph(args) => graph(&args),
+        Command::NewService(args) => new_service(&args),
         Command::ExplainError { code } => match platc::explain_error(&code) {
             Some(text) => {
                 println!("{text}");
@@ -293,4 +324,148 @@ fn graph(args: &GraphArgs) -> ExitCode {
             ExitCode::from(EXIT_INVALID)
         }
     }
+}
+
+/// `platc new-service`: edit platform.toml (toml_edit keeps every other byte), validate the
+/// result, scaffold the service repository, then write both — the scaffold into a temporary
+/// sibling renamed into place, platform.toml through a temporary file renamed over it.
+fn new_service(args: &NewServiceArgs) -> ExitCode {
+    use platc_delivery::onboard::{add_service, Refusal, Request};
+    let Some((path, source)) = read(&args.input.config) else {
+        return ExitCode::from(EXIT_IO);
+    };
+    let request = Request {
+        name: args.name.clone(),
+        app: args.app.clone(),
+        port: args.port,
+        database: args.database.clone(),
+        expose: args.expose.clone(),
+    };
+    let edited = match add_service(&source, &request) {
+        Ok(text) => text,
+        Err(Refusal::Arguments(problems)) => {
+            let (line, _, _) = request.command_line();
+            eprint!(
+                "{}",
+                render_problems("command line", &line, &problems, style())
+            );
+            return ExitCode::from(EXIT_INVALID);
+        }
+        Err(Refusal::Source(problems)) => {
+            eprint!("{}", render_problems(&path, &source, &problems, style()));
+            return ExitCode::from(EXIT_INVALID);
+        }
+        Err(Refusal::Structure(msg)) => {
+            eprintln!("error: {msg}");
+            return ExitCode::from(EXIT_INVALID);
+        }
+    };
+    let problems = platc::validate(&edited);
+    if !problems.is_empty() {
+        let shown = format!("{path} with the new service");
+        eprint!("{}", render_problems(&shown, &edited, &problems, style()));
+        eprintln!("help: nothing was written; fix the arguments and run again");
+        return ExitCode::from(EXIT_INVALID);
+    }
+    let ir = match platc::resolve(&edited) {
+        Ok(ir) => ir,
+        Err(CompileError::Invalid(problems)) => {
+            eprint!("{}", render_problems(&path, &edited, &problems, style()));
+            return ExitCode::from(EXIT_INVALID);
+        }
+        Err(CompileError::Internal(msg)) => {
+            eprintln!("error: internal error in platc: {msg}");
+            return ExitCode::from(EXIT_INTERNAL);
+        }
+    };
+    let files = match platc_delivery::scaffold(&ir, &args.app, &args.name) {
+        Ok(files) => files,
+        Err(e) => {
+            eprintln!("error: internal error in platc: {e}");
+            return ExitCode::from(EXIT_INTERNAL);
+        }
+    };
+    let config_dir = match args.input.config.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let dir = args
+        .scaffold
+        .clone()
+        .unwrap_or_else(|| config_dir.join("services").join(&args.name));
+    if dir.symlink_metadata().is_ok() {
+        eprintln!(
+            "error: {} already exists; platc new-service does not overwrite it",
+            dir.display()
+        );
+        eprintln!("help: remove it, or scaffold elsewhere with `--scaffold DIR`");
+        return ExitCode::from(EXIT_INVALID);
+    }
+    let written = (|| -> std::io::Result<()> {
+        let parent = match dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent)?;
+        let base = dir.file_name().map(|n| n.to_string_lossy().into_owned());
+        let staging = parent.join(format!(
+            ".{}.platc-new-service.{}",
+            base.unwrap_or_default(),
+            std::process::id()
+        ));
+        let staged = (|| -> std::io::Result<()> {
+            for (rel, bytes) in files.iter() {
+                let file = staging.join(rel.as_str());
+                if let Some(p) = file.parent() {
+                    std::fs::create_dir_all(p)?;
+                }
+                std::fs::write(&file, bytes)?;
+                #[cfg(unix)]
+                if rel.as_str().ends_with(".sh") {
+                    use std::os::unix::fs::PermissionsExt;
+                    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755))?;
+                }
+            }
+            std::fs::rename(&staging, &dir)
+        })();
+        if staged.is_err() {
+            let _ = std::fs::remove_dir_all(&staging);
+        }
+        staged?;
+        let config = &args.input.config;
+        let temp = config_dir.join(format!(
+            ".platform.toml.platc-new-service.{}",
+            std::process::id()
+        ));
+        let replaced = (|| -> std::io::Result<()> {
+            use std::io::Write;
+            let mut f = std::fs::File::create(&temp)?;
+            f.write_all(edited.as_bytes())?;
+            f.sync_all()?;
+            if let Ok(meta) = std::fs::metadata(config) {
+                std::fs::set_permissions(&temp, meta.permissions())?;
+            }
+            std::fs::rename(&temp, config)
+        })();
+        if replaced.is_err() {
+            let _ = std::fs::remove_file(&temp);
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        replaced
+    })();
+    if let Err(e) = written {
+        eprintln!("error: {e}");
+        eprintln!("help: nothing was changed");
+        return ExitCode::from(EXIT_IO);
+    }
+    println!("{path}: added [apps.{}.services.{}]", args.app, args.name);
+    println!("{}: service repository scaffold:", dir.display());
+    for (rel, _) in files.iter() {
+        println!("  {rel}");
+    }
+    println!(
+        "next: run `platc render -c {path}`, commit, and create the service repository from {}",
+        dir.display()
+    );
+    ExitCode::SUCCESS
 }
