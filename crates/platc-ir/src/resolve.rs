@@ -135,6 +135,8 @@ fn core_peers(core: &str) -> CorePeers {
         ),
         kafka_cluster: KAFKA_CLUSTER.to_string(),
         kafka_port: 9093,
+        acme_solver: labels(&[("acme.cert-manager.io/http01-solver", "true")]),
+        acme_solver_port: 8089,
     }
 }
 

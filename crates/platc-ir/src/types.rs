@@ -53,6 +53,10 @@ pub struct CorePeers {
     pub kafka: PodRef,
     pub kafka_cluster: String,
     pub kafka_port: u16,
+    /// Labels of the HTTP-01 solver pods cert-manager starts in a namespace with Ingresses,
+    /// and the port the ingress controller forwards challenges to.
+    pub acme_solver: Labels,
+    pub acme_solver_port: u16,
 }
 
 /// A set of pods: a namespace and the labels that select them.

@@ -92,6 +92,21 @@ pub fn policies_for(ir: &Ir, app: &AppIr, stage: &AppStageIr) -> Vec<NetworkPoli
     }]);
     out.push(dns);
 
+    if !stage.ingresses.is_empty() {
+        // cert-manager answers Let's Encrypt's HTTP-01 challenges from solver pods in this
+        // namespace; the ingress controller forwards the challenge requests to them.
+        let mut p = cx.policy(
+            "acme-solver-from-ingress-controller".into(),
+            "ingress-controller",
+            Selector::labels(&ir.core.peers.acme_solver),
+        );
+        p.ingress = Some(vec![Rule {
+            peers: vec![cx.pod_ref(&ir.core.peers.ingress)],
+            ports: vec![PortSpec::tcp(ir.core.peers.acme_solver_port)],
+        }]);
+        out.push(p);
+    }
+
     for (svc, w) in app.services.iter().zip(&stage.workloads) {
         let me = Selector::labels(&svc.selector);
         let exposed = stage

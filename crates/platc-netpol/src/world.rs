@@ -128,6 +128,14 @@ pub fn world(ir: &Ir) -> World {
                     }
                 }
             }
+            if !stage.ingresses.is_empty() {
+                w.endpoints.push(Endpoint::Pod {
+                    id: format!("{}.acme-solver", app.name),
+                    stage: Some(stage.stage.clone()),
+                    namespace: stage.namespace.clone(),
+                    labels: ir.core.peers.acme_solver.clone(),
+                });
+            }
             for (svc, wl) in app.services.iter().zip(&stage.workloads) {
                 let mut labels = svc.labels.clone();
                 labels.insert(STAGE_LABEL.into(), stage.stage.clone());

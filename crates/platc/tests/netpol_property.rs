@@ -171,6 +171,26 @@ fn declared(ir: &Ir, endpoints: &[Endpoint]) -> BTreeSet<Edge> {
     for app in &ir.apps {
         for stage in &app.stages {
             let id = |svc: &str| format!("{}.{svc}", app.name);
+            if !stage.ingresses.is_empty() {
+                // cert-manager's HTTP-01 solver pods, reached by the ingress controller.
+                let solver = id("acme-solver");
+                let port = ir.core.peers.acme_solver_port;
+                e.insert((
+                    stage.stage.clone(),
+                    peer("ingress"),
+                    solver.clone(),
+                    Proto::Tcp,
+                    port,
+                ));
+                e.insert((
+                    stage.stage.clone(),
+                    solver.clone(),
+                    peer("dns"),
+                    Proto::Udp,
+                    53,
+                ));
+                e.insert((stage.stage.clone(), solver, peer("dns"), Proto::Tcp, 53));
+            }
             for (svc, w) in app.services.iter().zip(&stage.workloads) {
                 let me = id(&svc.name);
                 let mut pods = vec![me.clone()];
