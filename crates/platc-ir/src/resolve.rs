@@ -557,12 +557,7 @@ fn data_store(
         credentials_secret: format!("{name}-credentials"),
         name,
         secret_path,
-        port: match engine {
-            Engine::Postgresql => 5432,
-            Engine::Mysql => 3306,
-            Engine::Mongodb => 27017,
-            Engine::Redis => 6379,
-        },
+        port: store_port(engine, placement, platform.cloud),
         engine,
         version: store
             .version
@@ -606,5 +601,20 @@ fn store_pod_labels(engine: Engine, placement: Placement, name: &str) -> Labels 
             ("app.kubernetes.io/instance", name),
             ("app.kubernetes.io/name", engine.as_str()),
         ]),
+    }
+}
+
+/// The port a service connects to: the engine's standard port, except where a cloud's managed
+/// service listens elsewhere (TLS-only Azure Cache for Redis, Memorystore with in-transit
+/// encryption, Cosmos DB's MongoDB API).
+fn store_port(engine: Engine, placement: Placement, cloud: Cloud) -> u16 {
+    match (placement, cloud, engine) {
+        (Placement::Managed, Cloud::Azure, Engine::Redis) => 6380,
+        (Placement::Managed, Cloud::Gcp, Engine::Redis) => 6378,
+        (Placement::Managed, Cloud::Azure, Engine::Mongodb) => 10255,
+        (_, _, Engine::Postgresql) => 5432,
+        (_, _, Engine::Mysql) => 3306,
+        (_, _, Engine::Mongodb) => 27017,
+        (_, _, Engine::Redis) => 6379,
     }
 }

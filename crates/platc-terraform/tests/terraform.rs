@@ -22,12 +22,21 @@ fn ir(source: &str) -> platc_ir::Ir {
 }
 
 fn matrix(cloud: &str, region: &str) -> String {
-    MATRIX
+    let m = MATRIX
         .replace("cloud = \"aws\"", &format!("cloud = \"{cloud}\""))
         .replace(
             "region = \"eu-central-1\"",
             &format!("region = \"{region}\""),
+        );
+    if cloud == "gcp" {
+        // Google Cloud has no managed MongoDB (the checker refuses it): run it by operator.
+        m.replace(
+            "engine = \"mongodb\",",
+            "engine = \"mongodb\", placement = \"operator\",",
         )
+    } else {
+        m
+    }
 }
 
 /// Writes the rendered tree under `dir`; returns the stage directories.

@@ -1,7 +1,7 @@
 //! `platc::database::*`: engines, versions, placements, sizes and backups of databases and
 //! caches, checked for every stage the service is deployed to.
 
-use platc_model::{DataStore, Document, Placement, Problem, Service, Sp};
+use platc_model::{Cloud, DataStore, Document, Engine, Placement, Problem, Service, Sp};
 use platc_values::{cron, duration};
 
 use super::services::byte_quantity;
@@ -109,6 +109,23 @@ fn placements(
     for stage in doc.stages.values().filter(|s| s.joins.is_none()) {
         let placement = effective_placement(svc, stage, cache);
         if reported.contains(&placement) {
+            continue;
+        }
+        let cloud = doc.platform.cloud.as_ref().map(|c| c.value);
+        if placement == Placement::Managed
+            && engine.value == Engine::Mongodb
+            && cloud == Some(Cloud::Gcp)
+        {
+            reported.push(placement);
+            out.push(
+                Problem::new(
+                    "platc::database::placement",
+                    engine.span.clone(),
+                    format!("Google Cloud has no managed MongoDB, so it cannot be placed `managed` (stage `{}`)", stage.name.value),
+                )
+                .label("database engine")
+                .help("place it `operator` or `in-cluster` in that stage (`placement = \"operator\"` in the stage override); MongoDB Atlas is not supported yet"),
+            );
             continue;
         }
         let supported = supported_versions(engine.value, placement);
