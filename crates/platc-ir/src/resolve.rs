@@ -227,6 +227,10 @@ fn app(
                 });
             }
             workloads.push(WorkloadIr {
+                secrets_path: secret_key(
+                    platform,
+                    &[&st.name.value, &a.name.value, &base.name, "env"],
+                ),
                 service: base.name.clone(),
                 settings,
                 database: data_store(platform, &a.name.value, model, st, false, &managed_cidrs)?,
@@ -529,10 +533,7 @@ fn data_store(
         service,
         engine.as_str(),
     ];
-    let secret_path = match platform.cloud {
-        Cloud::Aws => parts.join("/"),
-        Cloud::Azure | Cloud::Gcp => parts.join("-"),
-    };
+    let secret_path = secret_key(platform, &parts[1..]);
     let placement = effective_placement(s, st, cache);
     let endpoint = match placement {
         Placement::Managed => StoreEndpoint::External {
@@ -551,7 +552,11 @@ fn data_store(
             Engine::Redis => 9121,
         }),
     };
+    let (host, password_key, tls) = connection(engine, placement, platform.cloud, &name, replicas);
     Ok(Some(DataStoreIr {
+        host,
+        password_key,
+        tls,
         metrics_port,
         endpoint,
         credentials_secret: format!("{name}-credentials"),
@@ -616,5 +621,57 @@ fn store_port(engine: Engine, placement: Placement, cloud: Cloud) -> u16 {
         (_, _, Engine::Mysql) => 3306,
         (_, _, Engine::Mongodb) => 27017,
         (_, _, Engine::Redis) => 6379,
+    }
+}
+
+/// How a service reaches and authenticates to its store: the Service name (in-cluster), the
+/// Secret key of its password, and whether TLS is required. Names follow the charts' and
+/// operators' own conventions for the release/cluster `name`.
+fn connection(
+    engine: Engine,
+    placement: Placement,
+    cloud: Cloud,
+    name: &str,
+    replicas: u32,
+) -> (Option<String>, Option<String>, bool) {
+    let key = |k: &str| Some(k.to_string());
+    match placement {
+        Placement::InCluster => {
+            let ha = replicas > 1;
+            let (host, password) = match engine {
+                Engine::Postgresql if ha => (format!("{name}-primary"), "password"),
+                Engine::Postgresql => (name.to_string(), "password"),
+                Engine::Mysql if ha => (format!("{name}-primary"), "mysql-password"),
+                Engine::Mysql => (name.to_string(), "mysql-password"),
+                Engine::Mongodb if ha => (format!("{name}-headless"), "mongodb-passwords"),
+                Engine::Mongodb => (name.to_string(), "mongodb-passwords"),
+                Engine::Redis => (format!("{name}-master"), "redis-password"),
+            };
+            (Some(host), key(password), false)
+        }
+        Placement::Operator => {
+            let host = match engine {
+                Engine::Postgresql | Engine::Mysql => name.to_string(),
+                Engine::Mongodb => format!("{name}-rs0"),
+                Engine::Redis => format!("rfrm-{name}"),
+            };
+            (Some(host), key("password"), engine != Engine::Redis)
+        }
+        Placement::StatefulSet => (Some(name.to_string()), key("password"), true),
+        Placement::Managed => {
+            let iam_only = cloud == Cloud::Aws && engine == Engine::Redis;
+            (None, if iam_only { None } else { key("password") }, true)
+        }
+    }
+}
+
+/// A stage-scoped key in the cloud secret manager: `<platform>/<parts...>` on AWS, with `-` on
+/// Azure and GCP (whose secret names allow no `/`).
+fn secret_key(platform: &PlatformIr, parts: &[&str]) -> String {
+    let mut all = vec![platform.name.as_str()];
+    all.extend_from_slice(parts);
+    match platform.cloud {
+        Cloud::Aws => all.join("/"),
+        Cloud::Azure | Cloud::Gcp => all.join("-"),
     }
 }

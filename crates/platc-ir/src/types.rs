@@ -196,6 +196,9 @@ pub struct AppStageIr {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WorkloadIr {
     pub service: String,
+    /// Stage-scoped key in the cloud secret manager holding the values of the service's
+    /// `secrets` (one property per name).
+    pub secrets_path: String,
     pub settings: Settings,
     pub database: Option<DataStoreIr>,
     pub cache: Option<DataStoreIr>,
@@ -248,6 +251,14 @@ pub struct DataStoreIr {
     pub endpoint: StoreEndpoint,
     /// Port of the metrics exporter next to in-cluster stores (scraped by Prometheus).
     pub metrics_port: Option<u16>,
+    /// The Kubernetes Service the app connects to, for stores in its namespace; `None` for
+    /// managed stores, whose host is in the credentials Secret (key `host`).
+    pub host: Option<String>,
+    /// Key of the credentials Secret that holds the service user's password; `None` where
+    /// the service authenticates otherwise (ElastiCache with IAM).
+    pub password_key: Option<String>,
+    /// Whether connections must use TLS.
+    pub tls: bool,
     pub engine: Engine,
     pub version: String,
     pub placement: Placement,

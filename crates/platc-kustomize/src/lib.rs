@@ -163,6 +163,8 @@ fn emit_overlay(
         if w.settings.replicas > 1 {
             docs.push(objects::pod_disruption_budget(svc));
         }
+        docs.extend(objects::connection_config_map(svc, w));
+        docs.extend(objects::external_secrets(svc, w, platc_core::SECRET_STORE));
         if !docs.is_empty() {
             let file = format!("services/{}.yaml", svc.name);
             put(tree, format!("{dir}/{file}"), &docs)?;

@@ -1,6 +1,8 @@
 //! The Kubernetes objects, one builder each. Field order follows `kubectl` conventions.
 
-use platc_ir::{AppIr, AppStageIr, IngressIr, Ir, Labels, Probe, Protocol, ServiceIr, WorkloadIr};
+use platc_ir::{
+    AppIr, AppStageIr, DataStoreIr, IngressIr, Ir, Labels, Probe, Protocol, ServiceIr, WorkloadIr,
+};
 use platc_yaml::{Mapping, Yaml};
 
 /// Non-root user and group every service container runs as (above 10000, so it never
@@ -278,11 +280,34 @@ pub(crate) fn deployment_patch(svc: &ServiceIr, w: &WorkloadIr) -> Yaml {
     if w.overridden.resources {
         container.insert("resources", resources(&s.resources));
     }
-    if w.overridden.env {
-        container.insert("env", env(&s.env));
+    let (file_env, mounts, volumes, config) = credential_wiring(svc, w);
+    if w.overridden.env || !file_env.is_empty() {
+        // Strategic merge matches env entries by name: listing the stage's literal values
+        // only when they differ keeps the base's otherwise.
+        let mut all = match (w.overridden.env, env(&s.env)) {
+            (true, Yaml::Seq(v)) => v,
+            _ => Vec::new(),
+        };
+        all.extend(file_env);
+        container.insert("env", Yaml::Seq(all));
+    }
+    if config {
+        container.insert(
+            "envFrom",
+            Yaml::Seq(vec![Yaml::Map(Mapping::new().with(
+                "configMapRef",
+                Mapping::new().with("name", format!("{}-connection", svc.name)),
+            ))]),
+        );
+    }
+    if !mounts.is_empty() {
+        container.insert("volumeMounts", Yaml::Seq(mounts));
     }
     if container.len() > 1 {
         pod.insert("containers", Yaml::Seq(vec![Yaml::Map(container)]));
+    }
+    if !volumes.is_empty() {
+        pod.insert("volumes", Yaml::Seq(volumes));
     }
     if !pod.is_empty() {
         spec.insert("template", Mapping::new().with("spec", pod));
@@ -408,4 +433,212 @@ pub(crate) fn ingress(ir: &Ir, app: &AppIr, i: &IngressIr) -> Yaml {
                 ),
         )
         .into()
+}
+
+/// Where a store's credentials are mounted in the app container.
+fn mount_dir(kind: &str) -> String {
+    format!("/var/run/secrets/platc/{kind}")
+}
+
+/// Directory of the service's own `secrets`, one file per name.
+const APP_SECRETS_DIR: &str = "/var/run/secrets/platc/env";
+
+fn stores(w: &WorkloadIr) -> impl Iterator<Item = (&'static str, &DataStoreIr)> {
+    [("database", &w.database), ("cache", &w.cache)]
+        .into_iter()
+        .filter_map(|(kind, s)| s.as_ref().map(|s| (kind, s)))
+}
+
+/// Connection data without credentials: engine, host, port, database, user, TLS.
+pub(crate) fn connection_config_map(svc: &ServiceIr, w: &WorkloadIr) -> Option<Yaml> {
+    let mut data = Mapping::new();
+    for (kind, s) in stores(w) {
+        let p = kind.to_ascii_uppercase();
+        data.insert(format!("{p}_ENGINE"), s.engine.as_str());
+        if let Some(host) = &s.host {
+            data.insert(format!("{p}_HOST"), host.as_str());
+        }
+        data.insert(format!("{p}_PORT"), s.port.to_string());
+        if kind == "database" {
+            data.insert(format!("{p}_NAME"), s.database.as_str());
+        }
+        data.insert(format!("{p}_USER"), s.user.as_str());
+        data.insert(format!("{p}_TLS"), if s.tls { "true" } else { "false" });
+    }
+    if data.is_empty() {
+        return None;
+    }
+    Some(
+        Mapping::new()
+            .with("apiVersion", "v1")
+            .with("kind", "ConfigMap")
+            .with(
+                "metadata",
+                metadata(&format!("{}-connection", svc.name), &svc.labels),
+            )
+            .with("data", data)
+            .into(),
+    )
+}
+
+fn external_secret(name: &str, labels: &Labels, store: &str, source: Mapping) -> Yaml {
+    let mut spec = Mapping::new()
+        .with("refreshInterval", "1h")
+        .with(
+            "secretStoreRef",
+            Mapping::new()
+                .with("kind", "ClusterSecretStore")
+                .with("name", store),
+        )
+        .with(
+            "target",
+            Mapping::new()
+                .with("name", name)
+                .with("creationPolicy", "Owner"),
+        );
+    for (k, v) in source.iter() {
+        spec.insert(k, v.clone());
+    }
+    Mapping::new()
+        .with("apiVersion", "external-secrets.io/v1")
+        .with("kind", "ExternalSecret")
+        .with("metadata", metadata(name, labels))
+        .with("spec", spec)
+        .into()
+}
+
+/// The ExternalSecrets of one workload: a Secret per store from its stage-scoped key, and one
+/// for the service's own `secrets`.
+pub(crate) fn external_secrets(svc: &ServiceIr, w: &WorkloadIr, store: &str) -> Vec<Yaml> {
+    let mut out: Vec<Yaml> = stores(w)
+        .map(|(_, s)| {
+            external_secret(
+                &s.credentials_secret,
+                &svc.labels,
+                store,
+                Mapping::new().with(
+                    "dataFrom",
+                    Yaml::Seq(vec![Yaml::Map(Mapping::new().with(
+                        "extract",
+                        Mapping::new().with("key", s.secret_path.as_str()),
+                    ))]),
+                ),
+            )
+        })
+        .collect();
+    if !svc.secrets.is_empty() {
+        let data = svc
+            .secrets
+            .iter()
+            .map(|name| {
+                Yaml::Map(
+                    Mapping::new().with("secretKey", name.as_str()).with(
+                        "remoteRef",
+                        Mapping::new()
+                            .with("key", w.secrets_path.as_str())
+                            .with("property", name.as_str()),
+                    ),
+                )
+            })
+            .collect();
+        out.push(external_secret(
+            &format!("{}-secrets", svc.name),
+            &svc.labels,
+            store,
+            Mapping::new().with("data", Yaml::Seq(data)),
+        ));
+    }
+    out
+}
+
+/// Container env, mounts and pod volumes that hand the workload its connection data and
+/// credentials: values through a ConfigMap, secrets only as read-only files (`*_FILE`).
+pub(crate) fn credential_wiring(
+    svc: &ServiceIr,
+    w: &WorkloadIr,
+) -> (Vec<Yaml>, Vec<Yaml>, Vec<Yaml>, bool) {
+    let mut env = Vec::new();
+    let mut mounts = Vec::new();
+    let mut volumes = Vec::new();
+    let file_env = |name: String, path: String| {
+        Yaml::Map(Mapping::new().with("name", name).with("value", path))
+    };
+    for (kind, s) in stores(w) {
+        let p = kind.to_ascii_uppercase();
+        let dir = mount_dir(kind);
+        let mut items = Vec::new();
+        if let Some(key) = &s.password_key {
+            items.push(Yaml::Map(
+                Mapping::new()
+                    .with("key", key.as_str())
+                    .with("path", "password"),
+            ));
+            env.push(file_env(
+                format!("{p}_PASSWORD_FILE"),
+                format!("{dir}/password"),
+            ));
+        }
+        if s.host.is_none() {
+            items.push(Yaml::Map(
+                Mapping::new().with("key", "host").with("path", "host"),
+            ));
+            env.push(file_env(format!("{p}_HOST_FILE"), format!("{dir}/host")));
+        }
+        if items.is_empty() {
+            continue;
+        }
+        let volume = format!("{kind}-credentials");
+        mounts.push(Yaml::Map(
+            Mapping::new()
+                .with("name", volume.as_str())
+                .with("mountPath", dir)
+                .with("readOnly", true),
+        ));
+        volumes.push(secret_volume(&volume, &s.credentials_secret, items));
+    }
+    if !svc.secrets.is_empty() {
+        let items = svc
+            .secrets
+            .iter()
+            .map(|n| {
+                Yaml::Map(
+                    Mapping::new()
+                        .with("key", n.as_str())
+                        .with("path", n.as_str()),
+                )
+            })
+            .collect();
+        for n in &svc.secrets {
+            env.push(file_env(
+                format!("{n}_FILE"),
+                format!("{APP_SECRETS_DIR}/{n}"),
+            ));
+        }
+        mounts.push(Yaml::Map(
+            Mapping::new()
+                .with("name", "app-secrets")
+                .with("mountPath", APP_SECRETS_DIR)
+                .with("readOnly", true),
+        ));
+        volumes.push(secret_volume(
+            "app-secrets",
+            &format!("{}-secrets", svc.name),
+            items,
+        ));
+    }
+    let config = stores(w).next().is_some();
+    (env, mounts, volumes, config)
+}
+
+fn secret_volume(name: &str, secret: &str, items: Vec<Yaml>) -> Yaml {
+    Yaml::Map(
+        Mapping::new().with("name", name).with(
+            "secret",
+            Mapping::new()
+                .with("secretName", secret)
+                .with("items", Yaml::Seq(items))
+                // Readable by the container's group (fsGroup) only.
+                .with("defaultMode", 0o440_i64),
+        ),
+    )
 }
