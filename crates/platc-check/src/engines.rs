@@ -13,7 +13,10 @@ pub fn supported_versions(engine: Engine, placement: Placement) -> &'static [&'s
     match (engine, placement) {
         (Postgresql, InCluster | Operator | StatefulSet) => &["14", "15", "16", "17"],
         (Postgresql, Managed) => &["14", "15", "16", "17"],
-        (Mysql, InCluster | Operator | Managed) => &["8.0", "8.4"],
+        (Mysql, InCluster | Managed) => &["8.0", "8.4"],
+        // The InnoDBCluster schema admits no namespace or labels on the object, so it cannot
+        // live in a Kustomize overlay; MySQL runs in-cluster (Helm) or managed instead.
+        (Mysql, Operator) => &[],
         (Mysql, StatefulSet) => &[],
         (Mongodb, InCluster | Operator) => &["6.0", "7.0", "8.0"],
         (Mongodb, Managed) => &["6.0", "7.0", "8.0"],

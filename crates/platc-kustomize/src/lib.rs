@@ -165,6 +165,12 @@ fn emit_overlay(
         }
         docs.extend(objects::connection_config_map(svc, w));
         docs.extend(objects::external_secrets(svc, w, platc_core::SECRET_STORE));
+        for store in [&w.database, &w.cache].into_iter().flatten() {
+            for (file, objects) in platc_databases::store_files(ir, app, stage, svc, store) {
+                put(tree, format!("{dir}/{file}"), &objects)?;
+                resources.push(file);
+            }
+        }
         if !docs.is_empty() {
             let file = format!("services/{}.yaml", svc.name);
             put(tree, format!("{dir}/{file}"), &docs)?;
