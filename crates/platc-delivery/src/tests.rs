@@ -204,7 +204,8 @@ fn example_workflows_and_guide() {
         .keys()
         .map(|k| k.as_str().unwrap())
         .collect();
-    assert_eq!(jobs, ["plan-prod", "apply-prod"]);
+    // prod provisions managed stores; test only holds the in-cluster stores' credentials.
+    assert_eq!(jobs, ["plan-prod", "apply-prod", "plan-test", "apply-test"]);
     assert_eq!(
         tf["on"]["pull_request"]["paths"][0].as_str(),
         Some("deploy/terraform/**")

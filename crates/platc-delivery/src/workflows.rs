@@ -9,7 +9,7 @@
 //! - `platc-check.yml`: on every pull request, platform.toml is valid, the committed output is
 //!   what it renders to, and the copies of these workflows in `.github/workflows/` are current.
 
-use platc_ir::{AppIr, AppStageIr, Deploy, Ir, Placement, StageKind};
+use platc_ir::{AppIr, AppStageIr, Deploy, Ir, StageKind};
 use platc_yaml::{Mapping, Yaml};
 
 use crate::cloud;
@@ -248,7 +248,8 @@ fn deploy_stage(ir: &Ir, stage: &str, deploy: Deploy) -> Option<Workflow> {
     Some(render(file, &comments, doc))
 }
 
-/// Stages whose Terraform directory exists: some app has a cloud-managed database or cache.
+/// Stages whose Terraform directory exists: some app has a database or cache there (managed
+/// stores are provisioned by it, all others get their credentials from it).
 pub(crate) fn managed_stages(ir: &Ir) -> Vec<String> {
     ir.stages
         .iter()
@@ -262,7 +263,8 @@ pub(crate) fn managed_stages(ir: &Ir) -> Vec<String> {
                             [&w.database, &w.cache]
                                 .into_iter()
                                 .flatten()
-                                .any(|store| store.placement == Placement::Managed)
+                                .next()
+                                .is_some()
                         })
                     })
             })

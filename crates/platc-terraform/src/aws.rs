@@ -19,6 +19,7 @@
 //!   user replaced by a disabled one. ElastiCache has no write-only password argument in
 //!   provider 5.x, so a password (AUTH token or RBAC password) would sit in the state.
 
+use crate::credentials;
 use crate::hcl::{res, var, Block, Body, Expr, Ident, Key, Part, Ref};
 use crate::names::{clamp, cloud_name, daily_time, day_hhmm, hhmm};
 use crate::{notes, owner_pairs, EmitError, Files, Stage, Store};
@@ -205,6 +206,12 @@ fn variables() -> Body {
         }));
     }));
     f.blank();
+    f.extend(credentials_versions());
+    f
+}
+
+fn credentials_versions() -> Body {
+    let mut f = Body::new();
     f.block(Block::new("variable").label("credentials_versions").with(|b| {
         b.attr(
             "description",
@@ -852,43 +859,52 @@ fn elasticache(stage: &Stage, store: &Store, body: &mut Body) {
     body.blank();
 }
 
+/// Read the store's credentials secret and decrypt it through Secrets Manager.
+fn read_statements(store: &Store) -> Vec<Expr> {
+    vec![
+        Expr::object(vec![
+            ("Sid", "ReadCredentials".into()),
+            ("Effect", "Allow".into()),
+            (
+                "Action",
+                Expr::strs(&[
+                    "secretsmanager:DescribeSecret",
+                    "secretsmanager:GetSecretValue",
+                ]),
+            ),
+            (
+                "Resource",
+                res("aws_secretsmanager_secret", &store.id, "arn"),
+            ),
+        ]),
+        Expr::object(vec![
+            ("Sid", "DecryptCredentials".into()),
+            ("Effect", "Allow".into()),
+            ("Action", "kms:Decrypt".into()),
+            ("Resource", kms_arn()),
+            (
+                "Condition",
+                Expr::object(vec![(
+                    "StringEquals",
+                    Expr::Object(vec![(
+                        Key::Quoted("kms:ViaService".into()),
+                        Expr::Template(vec![
+                            lit("secretsmanager."),
+                            interp(data("aws_region", "name")),
+                            lit(".amazonaws.com"),
+                        ]),
+                    )]),
+                )]),
+            ),
+        ]),
+    ]
+}
+
 /// A policy per store for the role the service (and External Secrets) use: connect with IAM
 /// and read the store's credentials secret.
 fn access_policy(stage: &Stage, store: &Store, body: &mut Body) {
     let name = store.id.suffixed("access");
-    let secret_arn = res("aws_secretsmanager_secret", &store.id, "arn");
-    let mut statements = vec![Expr::object(vec![
-        ("Sid", "ReadCredentials".into()),
-        ("Effect", "Allow".into()),
-        (
-            "Action",
-            Expr::strs(&[
-                "secretsmanager:DescribeSecret",
-                "secretsmanager:GetSecretValue",
-            ]),
-        ),
-        ("Resource", secret_arn),
-    ])];
-    statements.push(Expr::object(vec![
-        ("Sid", "DecryptCredentials".into()),
-        ("Effect", "Allow".into()),
-        ("Action", "kms:Decrypt".into()),
-        ("Resource", kms_arn()),
-        (
-            "Condition",
-            Expr::object(vec![(
-                "StringEquals",
-                Expr::Object(vec![(
-                    Key::Quoted("kms:ViaService".into()),
-                    Expr::Template(vec![
-                        lit("secretsmanager."),
-                        interp(data("aws_region", "name")),
-                        lit(".amazonaws.com"),
-                    ]),
-                )]),
-            )]),
-        ),
-    ]));
+    let mut statements = read_statements(store);
     match store.ds.engine {
         Engine::Postgresql | Engine::Mysql => statements.push(Expr::object(vec![
             ("Sid", "ConnectWithIam".into()),
@@ -1172,6 +1188,143 @@ fn output(store: &Store, body: &mut Body) {
             ),
         );
         b.attr("value", Expr::object(value));
+    }));
+    body.blank();
+}
+
+/// `credentials.tf` (and `outputs.tf`) for the stage's in-cluster stores; with `versions.tf`,
+/// `variables.tf` and `main.tf` (provider and the stage's KMS key) when the stage has no
+/// managed store.
+pub fn credentials(stage: &Stage) -> Files {
+    let mut files = Files::new();
+    if stage.stores.is_empty() {
+        files.push(("versions.tf", versions()));
+        files.push(("variables.tf", credentials_versions()));
+        files.push(("main.tf", main(stage)));
+    }
+    let mut body = Body::new();
+    let mut outputs = Body::new();
+    for store in &stage.in_cluster {
+        in_cluster_secret(stage, store, &mut body);
+        in_cluster_output(store, &mut outputs);
+    }
+    body.extend(credentials::locals(&stage.in_cluster, |id| {
+        Expr::Ref(
+            Ref::root("ephemeral")
+                .attr("aws_secretsmanager_random_password")
+                .ident(id)
+                .attr("random_password"),
+        )
+    }));
+    files.push(("credentials.tf", body));
+    files.push(("outputs.tf", outputs));
+    files
+}
+
+fn in_cluster_secret(stage: &Stage, store: &Store, body: &mut Body) {
+    let ds = store.ds;
+    credentials::section(store, body);
+    body.block(Block::resource("aws_secretsmanager_secret", &store.id).with(|b| {
+        b.attr("name", ds.secret_path.clone());
+        b.attr(
+            "description",
+            format!(
+                "Credentials of the {} {} of {} (read by External Secrets into {})",
+                credentials::placement_word(store),
+                store.engine_word(),
+                store.owner(),
+                ds.credentials_secret
+            ),
+        );
+        b.attr("kms_key_id", kms_arn());
+        b.attr("recovery_window_in_days", 30u32);
+        b.attr("tags", tags(store));
+        b.checkov_skip("CKV2_AWS_57", "rotation is a new write-only version (var.credentials_versions) applied together with the store's accounts; no rotation Lambda for an in-cluster store");
+    }));
+    body.blank();
+    for (_, id) in credentials::passwords(store) {
+        body.block(
+            Block::new("ephemeral")
+                .label("aws_secretsmanager_random_password")
+                .label(id.as_str())
+                .with(|b| {
+                    b.attr("password_length", 32u32);
+                    b.attr("exclude_punctuation", true);
+                    b.attr("require_each_included_type", true);
+                }),
+        );
+        body.blank();
+    }
+    body.comment(
+        "Every password is ephemeral and write-only: never in a plan, the state or an output.",
+    );
+    body.block(
+        Block::resource("aws_secretsmanager_secret_version", &store.id).with(|b| {
+            b.attr(
+                "secret_id",
+                res("aws_secretsmanager_secret", &store.id, "id"),
+            );
+            b.attr("secret_string_wo", credentials::json(store));
+            b.attr(
+                "secret_string_wo_version",
+                Expr::Call(
+                    "lookup",
+                    vec![
+                        var("credentials_versions"),
+                        store.version_key().into(),
+                        Expr::Num(1),
+                    ],
+                ),
+            );
+        }),
+    );
+    body.blank();
+    body.block(
+        Block::resource("aws_iam_policy", &store.id.suffixed("access")).with(|b| {
+            b.attr(
+                "name",
+                cloud_name(&[&cloud_name(&store.parts(stage), 200), "access"], 128),
+            );
+            b.attr(
+                "description",
+                format!(
+                    "Access of {} to the credentials of its {} {}. Attach to the role of External Secrets.",
+                    store.owner(),
+                    credentials::placement_word(store),
+                    store.engine_word()
+                ),
+            );
+            b.attr("policy", policy(read_statements(store)));
+            b.attr("tags", tags(store));
+        }),
+    );
+    body.blank();
+}
+
+fn in_cluster_output(store: &Store, body: &mut Body) {
+    body.block(Block::new("output").label(store.id.as_str()).with(|b| {
+        b.attr(
+            "description",
+            format!(
+                "{} {} of {}: credentials secret and access policy ARNs (no secret values)",
+                credentials::placement_word(store),
+                store.engine_word(),
+                store.owner()
+            ),
+        );
+        b.attr(
+            "value",
+            Expr::object(vec![
+                (
+                    "secret_arn",
+                    res("aws_secretsmanager_secret", &store.id, "arn"),
+                ),
+                (
+                    "access_policy_arn",
+                    res("aws_iam_policy", &store.id.suffixed("access"), "arn"),
+                ),
+            ]),
+        );
     }));
     body.blank();
 }

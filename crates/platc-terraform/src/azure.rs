@@ -15,6 +15,7 @@
 //! - Key Vault: an existing vault (`var.key_vault_id`, the one External Secrets reads); secret
 //!   names are the stores' `secret_path`s (`-`-separated).
 
+use crate::credentials;
 use crate::hcl::{res, var, Block, Body, Expr, Ident, Key, Ref};
 use crate::names::{clamp, cloud_name, daily_time};
 use crate::{notes, owner_pairs, EmitError, Files, Stage, Store};
@@ -155,12 +156,7 @@ fn variables(stage: &Stage) -> Body {
         "Azure region of the data stores.",
         Some(stage.region.into()),
     );
-    variable(
-        &mut f,
-        "key_vault_id",
-        "Key Vault (RBAC authorization, purge protection) that External Secrets reads; receives one secret per store.",
-        None,
-    );
+    key_vault_variable(&mut f);
     if stage.has(|s| s.ds.engine == Engine::Postgresql) {
         variable(
             &mut f,
@@ -228,6 +224,12 @@ fn variables(stage: &Stage) -> Body {
             None,
         );
     }
+    f.extend(credentials_versions());
+    f
+}
+
+fn credentials_versions() -> Body {
+    let mut f = Body::new();
     f.block(Block::new("variable").label("credentials_versions").with(|b| {
         b.attr(
             "description",
@@ -237,6 +239,15 @@ fn variables(stage: &Stage) -> Body {
         b.attr("default", Expr::Object(vec![]));
     }));
     f
+}
+
+fn key_vault_variable(f: &mut Body) {
+    variable(
+        f,
+        "key_vault_id",
+        "Key Vault (RBAC authorization, purge protection) that External Secrets reads; receives one secret per store.",
+        None,
+    );
 }
 
 fn main() -> Body {
@@ -964,4 +975,79 @@ fn output(store: &Store, body: &mut Body) {
         b.attr("value", Expr::object(value));
     }));
     body.blank();
+}
+
+/// `credentials.tf` (and `outputs.tf`) for the stage's in-cluster stores; with `versions.tf`,
+/// `variables.tf` and `main.tf` when the stage has no managed store.
+pub fn credentials(stage: &Stage) -> Files {
+    let mut files = Files::new();
+    if stage.stores.is_empty() {
+        let mut variables = Body::new();
+        key_vault_variable(&mut variables);
+        variables.extend(credentials_versions());
+        files.push(("versions.tf", versions()));
+        files.push(("variables.tf", variables));
+        files.push(("main.tf", main()));
+    }
+    let mut body = Body::new();
+    let mut outputs = Body::new();
+    for store in &stage.in_cluster {
+        credentials::section(store, &mut body);
+        for (_, id) in credentials::passwords(store) {
+            body.block(
+                Block::new("ephemeral")
+                    .label("random_password")
+                    .label(id.as_str())
+                    .with(|b| {
+                        b.attr("length", 32u32);
+                        b.attr("special", false);
+                        b.attr("min_lower", 1u32);
+                        b.attr("min_upper", 1u32);
+                        b.attr("min_numeric", 1u32);
+                    }),
+            );
+            body.blank();
+        }
+        body.comment(
+            "Every password is ephemeral and write-only: never in a plan, the state or an output.",
+        );
+        kv_secret(
+            &mut body,
+            &store.id,
+            store.ds.secret_path.clone(),
+            credentials::json(store),
+            store,
+            stage,
+        );
+        outputs.block(Block::new("output").label(store.id.as_str()).with(|b| {
+            b.attr(
+                "description",
+                format!(
+                    "{} {} of {}: Key Vault secret id of its credentials (no secret values)",
+                    credentials::placement_word(store),
+                    store.engine_word(),
+                    store.owner()
+                ),
+            );
+            b.attr(
+                "value",
+                Expr::object(vec![(
+                    "secret_id",
+                    res("azurerm_key_vault_secret", &store.id, "versionless_id"),
+                )]),
+            );
+        }));
+        outputs.blank();
+    }
+    body.extend(credentials::locals(&stage.in_cluster, |id| {
+        Expr::Ref(
+            Ref::root("ephemeral")
+                .attr("random_password")
+                .ident(id)
+                .attr("result"),
+        )
+    }));
+    files.push(("credentials.tf", body));
+    files.push(("outputs.tf", outputs));
+    files
 }

@@ -8,6 +8,14 @@
 //! store's stage-scoped `secret_path`) and `outputs.tf` (endpoints and secret ids, nothing
 //! secret).
 //!
+//! Stores that run in the cluster (placement `in-cluster`, `operator`, `statefulset`) get their
+//! credentials from the same secret manager through External Secrets: every deployed stage with
+//! such a store gets `credentials.tf` (see [`credentials`]) in the same folder, one secret per
+//! store at its `secret_path`, with exactly the keys its chart/operator/StatefulSet reads, each
+//! password generated ephemerally and written write-only. A stage without managed stores gets
+//! only what those secrets need (`versions.tf`, `variables.tf`, `main.tf` with the provider and,
+//! on AWS, the stage's KMS key).
+//!
 //! Every cloud: encrypted at rest and in transit, private network only, deletion protection,
 //! backups with the declared retention (clamped to the service's limits, with a comment),
 //! high availability when the store has more than one replica. Passwords never appear in the
@@ -20,6 +28,7 @@
 
 mod aws;
 mod azure;
+pub mod credentials;
 mod gcp;
 pub mod hcl;
 pub mod names;
@@ -121,14 +130,18 @@ impl Store<'_> {
     }
 }
 
-/// A deployed stage with managed stores.
+/// A deployed stage with managed stores, stores that live in the cluster, or both.
 #[derive(Clone, Debug)]
 pub struct Stage<'a> {
     pub platform: &'a str,
     pub region: &'a str,
     pub name: &'a str,
-    /// In app, service, database-then-cache order.
+    /// The managed stores, in app, service, database-then-cache order.
     pub stores: Vec<Store<'a>>,
+    /// The stores placed in the cluster (Helm chart, operator, StatefulSet), same order: they
+    /// get only their credentials secret (`credentials.tf`). Their identifiers are unique
+    /// together with those of `stores`.
+    pub in_cluster: Vec<Store<'a>>,
 }
 
 impl Stage<'_> {
@@ -137,66 +150,100 @@ impl Stage<'_> {
     }
 }
 
-/// The stages that get Terraform, with their managed stores.
-pub fn managed_stages(ir: &Ir) -> Vec<Stage<'_>> {
+/// Every deployed stage with at least one store, managed or not.
+pub fn stages(ir: &Ir) -> Vec<Stage<'_>> {
     let mut stages = Vec::new();
     for stage in &ir.stages {
         if !matches!(stage.kind, StageKind::Deployed { .. }) {
             continue;
         }
-        let mut stores = Vec::new();
-        let mut taken = BTreeSet::new();
+        let mut all = Vec::new();
         for app in &ir.apps {
             for app_stage in app.stages.iter().filter(|s| s.stage == stage.name) {
                 for w in &app_stage.workloads {
                     for (role, ds) in [(Role::Database, &w.database), (Role::Cache, &w.cache)] {
-                        let Some(ds) = ds.as_ref().filter(|d| d.placement == Placement::Managed)
-                        else {
-                            continue;
-                        };
-                        let mut id = Ident::sanitize(&format!("{}_{}", app.name, ds.name));
-                        // `a-b` + `c` and `a` + `b-c` meet in `a_b_c`: the later one gets a
-                        // hash of its unambiguous name.
-                        if !taken.insert(id.clone()) {
-                            let full = format!("{}/{}", app.name, ds.name);
-                            id = id.suffixed(&format!("{:08x}", names::fnv1a(&full)));
-                            taken.insert(id.clone());
+                        if let Some(ds) = ds.as_ref() {
+                            all.push((app.name.as_str(), w.service.as_str(), role, ds));
                         }
-                        stores.push(Store {
-                            app: &app.name,
-                            service: &w.service,
-                            role,
-                            ds,
-                            id,
-                        });
                     }
                 }
             }
         }
-        if !stores.is_empty() {
+        // Managed stores take their identifiers first, so that adding in-cluster stores never
+        // renames a managed store's resources.
+        let mut taken = BTreeSet::new();
+        let mut pick = |managed: bool| {
+            let mut stores = Vec::new();
+            for &(app, service, role, ds) in &all {
+                if (ds.placement == Placement::Managed) != managed {
+                    continue;
+                }
+                let mut id = Ident::sanitize(&format!("{app}_{}", ds.name));
+                // `a-b` + `c` and `a` + `b-c` meet in `a_b_c`: the later one gets a hash of its
+                // unambiguous name.
+                if !taken.insert(id.clone()) {
+                    let full = format!("{app}/{}", ds.name);
+                    id = id.suffixed(&format!("{:08x}", names::fnv1a(&full)));
+                    taken.insert(id.clone());
+                }
+                stores.push(Store {
+                    app,
+                    service,
+                    role,
+                    ds,
+                    id,
+                });
+            }
+            stores
+        };
+        let stores = pick(true);
+        let in_cluster = pick(false);
+        if !stores.is_empty() || !in_cluster.is_empty() {
             stages.push(Stage {
                 platform: &ir.platform.name,
                 region: &ir.platform.region,
                 name: &stage.name,
                 stores,
+                in_cluster,
             });
         }
     }
     stages
 }
 
+/// The stages with managed stores.
+pub fn managed_stages(ir: &Ir) -> Vec<Stage<'_>> {
+    stages(ir)
+        .into_iter()
+        .filter(|s| !s.stores.is_empty())
+        .collect()
+}
+
 /// The files of one stage directory, in order.
 pub(crate) type Files = Vec<(&'static str, Body)>;
 
-/// Renders `terraform/<stage>/` for every stage with managed stores.
+/// Renders `terraform/<stage>/` for every stage with stores: the managed stores in full, the
+/// in-cluster stores' credentials in `credentials.tf`.
 pub fn emit(ir: &Ir) -> Result<FileTree, EmitError> {
     let mut tree = FileTree::new();
-    for stage in managed_stages(ir) {
-        let files = match ir.platform.cloud {
-            Cloud::Aws => aws::render(&stage)?,
-            Cloud::Azure => azure::render(&stage)?,
-            Cloud::Gcp => gcp::render(&stage)?,
+    for stage in stages(ir) {
+        let mut files = if stage.stores.is_empty() {
+            Files::new()
+        } else {
+            match ir.platform.cloud {
+                Cloud::Aws => aws::render(&stage)?,
+                Cloud::Azure => azure::render(&stage)?,
+                Cloud::Gcp => gcp::render(&stage)?,
+            }
         };
+        if !stage.in_cluster.is_empty() {
+            let extra = match ir.platform.cloud {
+                Cloud::Aws => aws::credentials(&stage),
+                Cloud::Azure => azure::credentials(&stage),
+                Cloud::Gcp => gcp::credentials(&stage),
+            };
+            merge(&mut files, extra);
+        }
         for (file, body) in files {
             if body.is_empty() {
                 continue;
@@ -207,6 +254,19 @@ pub fn emit(ir: &Ir) -> Result<FileTree, EmitError> {
         }
     }
     Ok(tree)
+}
+
+/// Appends `extra` to `files`: a file already there gets the extra body at its end.
+fn merge(files: &mut Files, extra: Files) {
+    for (name, body) in extra {
+        match files.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, existing)) => {
+                existing.blank();
+                existing.extend(body);
+            }
+            None => files.push((name, body)),
+        }
+    }
 }
 
 /// Tags/labels naming the store's owner.

@@ -15,6 +15,26 @@ use platc_terraform::hcl::{quote, Block, Body};
 
 const MATRIX: &str = include_str!("data/matrix.toml");
 
+/// Stores managed in `prod` and run by an operator or as a StatefulSet in `test` (the matrix's
+/// own stores are in-cluster Helm charts there): `test` gets `credentials.tf` only.
+const IN_CLUSTER: &str = r#"
+[apps.ops.services.pg]
+port = 8080
+database = { engine = "postgresql", version = "16", replicas = 3 }
+cache = { engine = "redis", version = "7.2", replicas = 3 }
+
+[apps.ops.services.pg.stages.test]
+database = { placement = "statefulset" }
+cache = { placement = "operator" }
+
+[apps.ops.services.mo]
+port = 8080
+database = { engine = "mongodb", version = "7.0", replicas = 3 }
+
+[apps.ops.services.mo.stages.test]
+database = { placement = "operator" }
+"#;
+
 fn ir(source: &str) -> platc_ir::Ir {
     let checked = platc_check::check(source);
     assert!(checked.problems.is_empty(), "{:#?}", checked.problems);
@@ -22,7 +42,7 @@ fn ir(source: &str) -> platc_ir::Ir {
 }
 
 fn matrix(cloud: &str, region: &str) -> String {
-    let m = MATRIX
+    let m = format!("{MATRIX}\n{IN_CLUSTER}")
         .replace("cloud = \"aws\"", &format!("cloud = \"{cloud}\""))
         .replace(
             "region = \"eu-central-1\"",
@@ -147,8 +167,41 @@ fn aws_matrix_is_fmt_clean_and_validates() {
         .tempdir()
         .unwrap();
     let stages = write_tree(tmp.path(), &matrix("aws", "eu-central-1"));
+    has_credentials_stage(tmp.path(), &stages);
     fmt_check(tf, &stages);
     validate(tf, &mirror_rc(tmp.path()), &stages);
+}
+
+/// `terraform/test` (in-cluster stores only) holds the credentials and what they need, and no
+/// managed store; `terraform/prod` has both kinds.
+fn has_credentials_stage(root: &Path, stages: &[PathBuf]) {
+    let test = root.join("terraform/test");
+    let prod = root.join("terraform/prod");
+    assert!(
+        stages.contains(&test) && stages.contains(&prod),
+        "{stages:?}"
+    );
+    for file in [
+        "versions.tf",
+        "variables.tf",
+        "main.tf",
+        "credentials.tf",
+        "outputs.tf",
+    ] {
+        assert!(test.join(file).is_file(), "missing terraform/test/{file}");
+    }
+    assert!(!test.join("databases.tf").exists());
+    assert!(!test.join("secrets.tf").exists());
+    let credentials = std::fs::read_to_string(test.join("credentials.tf")).unwrap();
+    assert!(!credentials.contains("prod"), "test names prod");
+    for word in ["in-cluster", "operator", "statefulset"] {
+        assert!(
+            credentials.contains(&format!(", {word} (")),
+            "no {word} store"
+        );
+    }
+    let outputs = std::fs::read_to_string(test.join("outputs.tf")).unwrap();
+    assert!(!outputs.contains("password") && !outputs.contains("ephemeral"));
 }
 
 #[test]
@@ -171,7 +224,9 @@ fn azure_matrix_is_fmt_clean() {
         .prefix("azure-matrix")
         .tempdir()
         .unwrap();
-    fmt_check(tf, &write_tree(tmp.path(), &matrix("azure", "westeurope")));
+    let stages = write_tree(tmp.path(), &matrix("azure", "westeurope"));
+    has_credentials_stage(tmp.path(), &stages);
+    fmt_check(tf, &stages);
 }
 
 #[test]
@@ -181,7 +236,9 @@ fn gcp_matrix_is_fmt_clean() {
         .prefix("gcp-matrix")
         .tempdir()
         .unwrap();
-    fmt_check(tf, &write_tree(tmp.path(), &matrix("gcp", "europe-west3")));
+    let stages = write_tree(tmp.path(), &matrix("gcp", "europe-west3"));
+    has_credentials_stage(tmp.path(), &stages);
+    fmt_check(tf, &stages);
 }
 
 /// Strings that would break out of a quoted HCL string or start a template.
