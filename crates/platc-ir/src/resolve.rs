@@ -553,13 +553,25 @@ fn data_store(
         }),
     };
     let (host, password_key, tls) = connection(engine, placement, platform.cloud, &name, replicas);
+    // Zalando's operator creates one Secret per user and ignores any other; its name is
+    // fixed by the operator (user name with `_` as `-`).
+    let zalando = placement == Placement::Operator && engine == Engine::Postgresql;
+    let credentials_secret = if zalando {
+        format!(
+            "{}.{name}.credentials.postgresql.acid.zalan.do",
+            ident.replace('_', "-")
+        )
+    } else {
+        format!("{name}-credentials")
+    };
     Ok(Some(DataStoreIr {
+        credentials_from_secret_manager: !zalando,
         host,
         password_key,
         tls,
         metrics_port,
         endpoint,
-        credentials_secret: format!("{name}-credentials"),
+        credentials_secret,
         name,
         secret_path,
         port: store_port(engine, placement, platform.cloud),

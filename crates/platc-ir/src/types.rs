@@ -259,6 +259,9 @@ pub struct DataStoreIr {
     pub password_key: Option<String>,
     /// Whether connections must use TLS.
     pub tls: bool,
+    /// Whether `credentials_secret` is materialised from the cloud secret manager (External
+    /// Secrets); `false` where the operator generates it (Zalando's PostgreSQL operator).
+    pub credentials_from_secret_manager: bool,
     pub engine: Engine,
     pub version: String,
     pub placement: Placement,

@@ -511,6 +511,7 @@ fn external_secret(name: &str, labels: &Labels, store: &str, source: Mapping) ->
 /// for the service's own `secrets`.
 pub(crate) fn external_secrets(svc: &ServiceIr, w: &WorkloadIr, store: &str) -> Vec<Yaml> {
     let mut out: Vec<Yaml> = stores(w)
+        .filter(|(_, s)| s.credentials_from_secret_manager)
         .map(|(_, s)| {
             external_secret(
                 &s.credentials_secret,

@@ -178,6 +178,10 @@ pub fn stages(ir: &Ir) -> Vec<Stage<'_>> {
                 if (ds.placement == Placement::Managed) != managed {
                     continue;
                 }
+                // Operators that generate the credentials themselves need no entry.
+                if !managed && !ds.credentials_from_secret_manager {
+                    continue;
+                }
                 let mut id = Ident::sanitize(&format!("{app}_{}", ds.name));
                 // `a-b` + `c` and `a` + `b-c` meet in `a_b_c`: the later one gets a hash of its
                 // unambiguous name.

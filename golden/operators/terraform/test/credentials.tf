@@ -62,68 +62,6 @@ resource "aws_iam_policy" "tps_archive_mongodb_access" {
   }
 }
 
-# --- postgresql 16 database of tps/reports, operator (1 replica): credentials only ---
-
-resource "aws_secretsmanager_secret" "tps_reports_postgresql" {
-  name                    = "initech/test/tps/reports/postgresql"
-  description             = "Credentials of the operator postgresql of tps/reports (read by External Secrets into reports-postgresql-credentials)"
-  kms_key_id              = aws_kms_key.data.arn
-  recovery_window_in_days = 30
-  tags = {
-    "platc.dev/app"     = "tps"
-    "platc.dev/service" = "reports"
-  }
-  #checkov:skip=CKV2_AWS_57:rotation is a new write-only version (var.credentials_versions) applied together with the store's accounts; no rotation Lambda for an in-cluster store
-}
-
-ephemeral "aws_secretsmanager_random_password" "tps_reports_postgresql_password" {
-  password_length            = 32
-  exclude_punctuation        = true
-  require_each_included_type = true
-}
-
-# Every password is ephemeral and write-only: never in a plan, the state or an output.
-resource "aws_secretsmanager_secret_version" "tps_reports_postgresql" {
-  secret_id = aws_secretsmanager_secret.tps_reports_postgresql.id
-  secret_string_wo = jsonencode({
-    "username" = "reports"
-    "password" = local.tps_reports_postgresql_password
-    "dbname"   = "reports"
-  })
-  secret_string_wo_version = lookup(var.credentials_versions, "tps/reports-postgresql", 1)
-}
-
-resource "aws_iam_policy" "tps_reports_postgresql_access" {
-  name        = "initech-test-tps-reports-postgresql-access"
-  description = "Access of tps/reports to the credentials of its operator postgresql. Attach to the role of External Secrets."
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid      = "ReadCredentials"
-        Effect   = "Allow"
-        Action   = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
-        Resource = aws_secretsmanager_secret.tps_reports_postgresql.arn
-      },
-      {
-        Sid      = "DecryptCredentials"
-        Effect   = "Allow"
-        Action   = "kms:Decrypt"
-        Resource = aws_kms_key.data.arn
-        Condition = {
-          StringEquals = {
-            "kms:ViaService" = "secretsmanager.${data.aws_region.current.name}.amazonaws.com"
-          }
-        }
-      },
-    ]
-  })
-  tags = {
-    "platc.dev/app"     = "tps"
-    "platc.dev/service" = "reports"
-  }
-}
-
 # --- redis 7.2 cache of tps/reports, operator (1 replica): credentials only ---
 
 resource "aws_secretsmanager_secret" "tps_reports_redis" {
@@ -188,7 +126,6 @@ resource "aws_iam_policy" "tps_reports_redis_access" {
 
 locals {
   # Ephemeral: these values are never written to a plan or the state.
-  tps_archive_mongodb_password    = ephemeral.aws_secretsmanager_random_password.tps_archive_mongodb_password.random_password
-  tps_reports_postgresql_password = ephemeral.aws_secretsmanager_random_password.tps_reports_postgresql_password.random_password
-  tps_reports_redis_password      = ephemeral.aws_secretsmanager_random_password.tps_reports_redis_password.random_password
+  tps_archive_mongodb_password = ephemeral.aws_secretsmanager_random_password.tps_archive_mongodb_password.random_password
+  tps_reports_redis_password   = ephemeral.aws_secretsmanager_random_password.tps_reports_redis_password.random_password
 }

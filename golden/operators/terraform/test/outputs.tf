@@ -8,14 +8,6 @@ output "tps_archive_mongodb" {
   }
 }
 
-output "tps_reports_postgresql" {
-  description = "operator postgresql of tps/reports: credentials secret and access policy ARNs (no secret values)"
-  value = {
-    secret_arn        = aws_secretsmanager_secret.tps_reports_postgresql.arn
-    access_policy_arn = aws_iam_policy.tps_reports_postgresql_access.arn
-  }
-}
-
 output "tps_reports_redis" {
   description = "operator redis of tps/reports: credentials secret and access policy ARNs (no secret values)"
   value = {
