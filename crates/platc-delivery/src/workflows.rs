@@ -9,7 +9,7 @@
 //! - `platc-check.yml`: on every pull request, platform.toml is valid, the committed output is
 //!   what it renders to, and the copies of these workflows in `.github/workflows/` are current.
 
-use platc_ir::{AppIr, AppStageIr, Deploy, Ir, StageKind};
+use platc_ir::{AppIr, AppStageIr, Deploy, Ir, Placement, StageKind};
 use platc_yaml::{Mapping, Yaml};
 
 use crate::cloud;
@@ -248,8 +248,8 @@ fn deploy_stage(ir: &Ir, stage: &str, deploy: Deploy) -> Option<Workflow> {
     Some(render(file, &comments, doc))
 }
 
-/// Stages whose Terraform directory exists: some app has a database or cache there (managed
-/// stores are provisioned by it, all others get their credentials from it).
+/// Stages whose Terraform directory exists (the same rule as platc-terraform's): some store
+/// there is managed (provisioned by it) or gets its credentials from the secret manager.
 pub(crate) fn managed_stages(ir: &Ir) -> Vec<String> {
     ir.stages
         .iter()
@@ -260,11 +260,10 @@ pub(crate) fn managed_stages(ir: &Ir) -> Vec<String> {
                     .filter(|s| s.stage == stage.name)
                     .any(|s| {
                         s.workloads.iter().any(|w| {
-                            [&w.database, &w.cache]
-                                .into_iter()
-                                .flatten()
-                                .next()
-                                .is_some()
+                            [&w.database, &w.cache].into_iter().flatten().any(|store| {
+                                store.placement == Placement::Managed
+                                    || store.credentials_from_secret_manager
+                            })
                         })
                     })
             })
