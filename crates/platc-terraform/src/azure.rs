@@ -1019,34 +1019,15 @@ pub fn credentials(stage: &Stage) -> Files {
             store,
             stage,
         );
-        outputs.block(Block::new("output").label(store.id.as_str()).with(|b| {
-            b.attr(
-                "description",
-                format!(
-                    "{} {} of {}: Key Vault secret id of its credentials (no secret values)",
-                    credentials::placement_word(store),
-                    store.engine_word(),
-                    store.owner()
-                ),
-            );
-            b.attr(
-                "value",
-                Expr::object(vec![(
-                    "secret_id",
-                    res("azurerm_key_vault_secret", &store.id, "versionless_id"),
-                )]),
-            );
-        }));
-        outputs.blank();
+        credentials::secret_output(
+            &mut outputs,
+            store,
+            "Key Vault",
+            "azurerm_key_vault_secret",
+            "versionless_id",
+        );
     }
-    body.extend(credentials::locals(&stage.in_cluster, |id| {
-        Expr::Ref(
-            Ref::root("ephemeral")
-                .attr("random_password")
-                .ident(id)
-                .attr("result"),
-        )
-    }));
+    body.extend(credentials::random_password_locals(&stage.in_cluster));
     files.push(("credentials.tf", body));
     files.push(("outputs.tf", outputs));
     files

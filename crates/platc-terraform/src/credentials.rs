@@ -149,3 +149,42 @@ pub fn section(store: &Store, body: &mut Body) {
     ));
     body.blank();
 }
+
+/// The output naming where a non-managed store's credentials are (`secret_id`), never their
+/// values; `manager` names the service in the description.
+pub fn secret_output(
+    outputs: &mut Body,
+    store: &Store,
+    manager: &str,
+    kind: &'static str,
+    attr: &'static str,
+) {
+    outputs.block(Block::new("output").label(store.id.as_str()).with(|b| {
+        b.attr(
+            "description",
+            format!(
+                "{} {} of {}: {manager} secret id of its credentials (no secret values)",
+                placement_word(store),
+                store.engine_word(),
+                store.owner()
+            ),
+        );
+        b.attr(
+            "value",
+            Expr::object(vec![("secret_id", crate::hcl::res(kind, &store.id, attr))]),
+        );
+    }));
+    outputs.blank();
+}
+
+/// [`locals`] for providers whose passwords come from `ephemeral "random_password"`.
+pub fn random_password_locals<'a>(stores: impl IntoIterator<Item = &'a Store<'a>>) -> Body {
+    locals(stores, |id| {
+        Expr::Ref(
+            Ref::root("ephemeral")
+                .attr("random_password")
+                .ident(id)
+                .attr("result"),
+        )
+    })
+}

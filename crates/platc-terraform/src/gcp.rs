@@ -645,34 +645,15 @@ pub fn credentials(stage: &Stage) -> Files {
             "Every password is ephemeral and write-only: never in a plan, the state or an output.",
         );
         secret(stage, store, &mut body, credentials::json(store));
-        outputs.block(Block::new("output").label(store.id.as_str()).with(|b| {
-            b.attr(
-                "description",
-                format!(
-                    "{} {} of {}: Secret Manager secret id of its credentials (no secret values)",
-                    credentials::placement_word(store),
-                    store.engine_word(),
-                    store.owner()
-                ),
-            );
-            b.attr(
-                "value",
-                Expr::object(vec![(
-                    "secret_id",
-                    res("google_secret_manager_secret", &store.id, "id"),
-                )]),
-            );
-        }));
-        outputs.blank();
+        credentials::secret_output(
+            &mut outputs,
+            store,
+            "Secret Manager",
+            "google_secret_manager_secret",
+            "id",
+        );
     }
-    body.extend(credentials::locals(&stage.in_cluster, |id| {
-        Expr::Ref(
-            Ref::root("ephemeral")
-                .attr("random_password")
-                .ident(id)
-                .attr("result"),
-        )
-    }));
+    body.extend(credentials::random_password_locals(&stage.in_cluster));
     files.push(("credentials.tf", body));
     files.push(("outputs.tf", outputs));
     files
