@@ -7,9 +7,12 @@
 //! - `placement = "statefulset"` (PostgreSQL only): platc's own hardened StatefulSet layout
 //!   (ConfigMap, StatefulSet with an exporter sidecar, three Services, the backup PVC and two
 //!   CronJobs).
+//! - `placement = "in-cluster"` MySQL and Redis: a backup PVC and CronJob in
+//!   `databases/<store>-backup.yaml` (the Bitnami charts of these two have no backup; see
+//!   `backup`).
 //!
-//! Every store's objects go to one multi-document file `databases/<store>.yaml` of the app's
-//! overlay. Nothing here holds a password: credentials come from the Secret named by
+//! Every other store's objects go to one multi-document file `databases/<store>.yaml` of the
+//! app's overlay. Nothing here holds a password: credentials come from the Secret named by
 //! `DataStoreIr::credentials_secret`, which External Secrets materialises from the cloud
 //! secret manager. Pods carry exactly the labels of the IR's `StoreEndpoint::Pods`, so the
 //! NetworkPolicies derived from the IR select them.
@@ -17,6 +20,7 @@
 //! **Invariant:** a pure function of the IR (no file system, clock or environment); the YAML
 //! is typed (`platc-yaml`), never concatenated text.
 
+mod backup;
 mod operator;
 mod statefulset;
 
@@ -24,7 +28,9 @@ use platc_ir::{AppIr, AppStageIr, DataStoreIr, Ir, Labels, Placement, ServiceIr,
 use platc_yaml::{Mapping, Yaml};
 
 /// Files (relative to the app's overlay directory `apps/<app>/overlays/<stage>/`) with the
-/// objects for one store whose placement is Operator or StatefulSet; empty for other placements.
+/// objects for one store whose placement is Operator or StatefulSet, and the backup file
+/// `databases/<store>-backup.yaml` of an in-cluster MySQL or Redis store (whose Bitnami charts
+/// have no backup of their own); empty otherwise.
 pub fn store_files(
     ir: &Ir,
     app: &AppIr,
@@ -42,6 +48,7 @@ pub fn store_files(
     let objects = match store.placement {
         Placement::Operator => operator::objects(&cx),
         Placement::StatefulSet => statefulset::objects(&cx),
+        Placement::InCluster => return backup::file(&cx).into_iter().collect(),
         _ => return Vec::new(),
     };
     if objects.is_empty() {

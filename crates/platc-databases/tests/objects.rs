@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use jsonschema::{Draft, Registry, Resource, Validator};
-use platc_ir::{DataStoreIr, Engine, Ir, StoreEndpoint};
+use platc_ir::{DataStoreIr, Engine, Ir, Placement, StoreEndpoint};
 use serde_json::Value;
 
 const DEFINITIONS_URI: &str = "https://kubernetes.io/api/_definitions.json";
@@ -171,7 +171,12 @@ fn every_object_validates_against_its_schema() {
     let mut kinds = std::collections::BTreeSet::new();
     let mut problems = Vec::new();
     for (store, file, objects, _) in &out {
-        assert_eq!(file, &format!("databases/{}.yaml", store.name));
+        if store.placement == Placement::InCluster {
+            // In-cluster Redis: the backup the chart does not have (tests/backup.rs).
+            assert_eq!(file, &format!("databases/{}-backup.yaml", store.name));
+        } else {
+            assert_eq!(file, &format!("databases/{}.yaml", store.name));
+        }
         for o in objects {
             kinds.insert(format!("{} {}", o["apiVersion"], o["kind"]));
             let v = schemas.for_object(o);
@@ -198,8 +203,9 @@ fn every_object_validates_against_its_schema() {
     ] {
         assert!(kinds.contains(kind), "{kind} not emitted: {kinds:?}");
     }
-    // 3 engines × 2 replica counts (operator) + 2 PostgreSQL StatefulSets.
-    assert_eq!(out.len(), 8);
+    // 3 engines × 2 replica counts (operator) + 2 PostgreSQL StatefulSets + the backups of
+    // the 2 in-cluster Redis stores (the sts stage).
+    assert_eq!(out.len(), 10);
 }
 
 #[test]
@@ -275,7 +281,8 @@ fn statefulset_and_cronjob_pods_carry_exactly_the_ir_labels() {
             }
         }
     }
-    assert_eq!(seen, 2 * 3);
+    // 2 StatefulSets with 2 CronJobs each, 2 in-cluster Redis backup CronJobs.
+    assert_eq!(seen, 2 * 3 + 2);
 }
 
 #[test]

@@ -85,7 +85,7 @@ fn the_example_gets_one_helmfile_for_its_in_cluster_stage() {
     ));
     assert_eq!(orders["primary"]["persistence"]["size"], "100Gi");
     assert_eq!(orders["image"]["tag"], "16.6.0-debian-12-r2");
-    assert_eq!(orders["auth"]["username"], "orders");
+    assert_eq!(orders["auth"]["username"], "orders_user");
     assert_eq!(
         orders["auth"]["existingSecret"],
         "orders-postgresql-credentials"

@@ -559,7 +559,7 @@ fn data_store(
     let credentials_secret = if zalando {
         format!(
             "{}.{name}.credentials.postgresql.acid.zalan.do",
-            ident.replace('_', "-")
+            format!("{ident}_user").replace('_', "-")
         )
     } else {
         format!("{name}-credentials")
@@ -585,8 +585,9 @@ fn data_store(
         storage: bytes(&pick(|d| d.storage.as_ref()).unwrap_or_else(|| DEFAULT_STORAGE.into()))?,
         replicas,
         instance: pick(|d| d.instance.as_ref()),
-        database: ident.clone(),
-        user: ident,
+        // Suffixed so that no service name collides with an SQL keyword (`user`, `order`).
+        database: format!("{ident}_db"),
+        user: format!("{ident}_user"),
         backup: BackupIr {
             schedule,
             retention_days,

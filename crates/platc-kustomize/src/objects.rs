@@ -459,10 +459,11 @@ pub(crate) fn connection_config_map(svc: &ServiceIr, w: &WorkloadIr) -> Option<Y
             data.insert(format!("{p}_HOST"), host.as_str());
         }
         data.insert(format!("{p}_PORT"), s.port.to_string());
+        // Caches authenticate with a password only (or IAM, whose user is in the Secret).
         if kind == "database" {
             data.insert(format!("{p}_NAME"), s.database.as_str());
+            data.insert(format!("{p}_USER"), s.user.as_str());
         }
-        data.insert(format!("{p}_USER"), s.user.as_str());
         data.insert(format!("{p}_TLS"), if s.tls { "true" } else { "false" });
     }
     if data.is_empty() {

@@ -647,8 +647,8 @@ fn check_credentials(
     let mut got: Vec<&str> = json.keys().map(String::as_str).collect();
     got.sort_unstable();
     assert_eq!(got, keys, "{case}: keys");
-    assert_eq!(json["username"], "\"api\"", "{case}");
-    assert_eq!(json["dbname"], "\"api\"", "{case}");
+    assert_eq!(json["username"], "\"api_user\"", "{case}");
+    assert_eq!(json["dbname"], "\"api_db\"", "{case}");
     let locals = locals_of(text);
     let (ephemeral, attr) = match cloud {
         "aws" => ("aws_secretsmanager_random_password", "random_password"),

@@ -61,7 +61,7 @@ resource "aws_db_instance" "shop_auth_postgresql" {
   engine     = "postgres"
   # Major version only: RDS picks the newest minor and upgrades minors in the maintenance window.
   engine_version = "16"
-  db_name        = "auth"
+  db_name        = "auth_db"
   username       = "dbadmin"
   # The master password is generated, stored and rotated by RDS in Secrets Manager: never in the state.
   manage_master_user_password   = true
@@ -139,7 +139,7 @@ resource "aws_iam_policy" "shop_auth_postgresql_access" {
         Sid      = "ConnectWithIam"
         Effect   = "Allow"
         Action   = "rds-db:connect"
-        Resource = "arn:${data.aws_partition.current.partition}:rds-db:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:dbuser:${aws_db_instance.shop_auth_postgresql.resource_id}/auth"
+        Resource = "arn:${data.aws_partition.current.partition}:rds-db:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:dbuser:${aws_db_instance.shop_auth_postgresql.resource_id}/auth_user"
       },
     ]
   })
@@ -466,7 +466,7 @@ resource "aws_db_instance" "shop_orders_postgresql" {
   engine     = "postgres"
   # Major version only: RDS picks the newest minor and upgrades minors in the maintenance window.
   engine_version = "16"
-  db_name        = "orders"
+  db_name        = "orders_db"
   username       = "dbadmin"
   # The master password is generated, stored and rotated by RDS in Secrets Manager: never in the state.
   manage_master_user_password   = true
@@ -581,7 +581,7 @@ resource "aws_iam_policy" "shop_orders_postgresql_access" {
         Sid      = "ConnectWithIam"
         Effect   = "Allow"
         Action   = "rds-db:connect"
-        Resource = "arn:${data.aws_partition.current.partition}:rds-db:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:dbuser:${aws_db_instance.shop_orders_postgresql.resource_id}/orders"
+        Resource = "arn:${data.aws_partition.current.partition}:rds-db:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:dbuser:${aws_db_instance.shop_orders_postgresql.resource_id}/orders_user"
       },
     ]
   })
@@ -652,7 +652,7 @@ resource "aws_db_instance" "shop_payment_postgresql" {
   engine     = "postgres"
   # Major version only: RDS picks the newest minor and upgrades minors in the maintenance window.
   engine_version = "16"
-  db_name        = "payment"
+  db_name        = "payment_db"
   username       = "dbadmin"
   # The master password is generated, stored and rotated by RDS in Secrets Manager: never in the state.
   manage_master_user_password   = true
@@ -730,7 +730,7 @@ resource "aws_iam_policy" "shop_payment_postgresql_access" {
         Sid      = "ConnectWithIam"
         Effect   = "Allow"
         Action   = "rds-db:connect"
-        Resource = "arn:${data.aws_partition.current.partition}:rds-db:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:dbuser:${aws_db_instance.shop_payment_postgresql.resource_id}/payment"
+        Resource = "arn:${data.aws_partition.current.partition}:rds-db:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:dbuser:${aws_db_instance.shop_payment_postgresql.resource_id}/payment_user"
       },
     ]
   })
@@ -801,7 +801,7 @@ resource "aws_db_instance" "shop_user_postgresql" {
   engine     = "postgres"
   # Major version only: RDS picks the newest minor and upgrades minors in the maintenance window.
   engine_version = "16"
-  db_name        = "user"
+  db_name        = "user_db"
   username       = "dbadmin"
   # The master password is generated, stored and rotated by RDS in Secrets Manager: never in the state.
   manage_master_user_password   = true
@@ -879,7 +879,7 @@ resource "aws_iam_policy" "shop_user_postgresql_access" {
         Sid      = "ConnectWithIam"
         Effect   = "Allow"
         Action   = "rds-db:connect"
-        Resource = "arn:${data.aws_partition.current.partition}:rds-db:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:dbuser:${aws_db_instance.shop_user_postgresql.resource_id}/user"
+        Resource = "arn:${data.aws_partition.current.partition}:rds-db:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:dbuser:${aws_db_instance.shop_user_postgresql.resource_id}/user_user"
       },
     ]
   })

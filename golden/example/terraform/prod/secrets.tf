@@ -18,15 +18,15 @@ ephemeral "aws_secretsmanager_random_password" "shop_auth_postgresql" {
   require_each_included_type = true
 }
 
-# The service's login `auth`: created in the database by the service's schema bootstrap with this password.
+# The service's login `auth_user`: created in the database by the service's schema bootstrap with this password.
 resource "aws_secretsmanager_secret_version" "shop_auth_postgresql" {
   secret_id = aws_secretsmanager_secret.shop_auth_postgresql.id
   secret_string_wo = jsonencode({
     engine   = "postgres"
     host     = aws_db_instance.shop_auth_postgresql.address
     port     = aws_db_instance.shop_auth_postgresql.port
-    dbname   = "auth"
-    username = "auth"
+    dbname   = "auth_db"
+    username = "auth_user"
     password = local.shop_auth_postgresql_password
   })
   secret_string_wo_version = lookup(var.credentials_versions, "shop/auth-postgresql", 1)
@@ -50,15 +50,15 @@ ephemeral "aws_secretsmanager_random_password" "shop_catalog_mongodb" {
   require_each_included_type = true
 }
 
-# The service's login `catalog`: created in the database by the service's schema bootstrap with this password.
+# The service's login `catalog_user`: created in the database by the service's schema bootstrap with this password.
 resource "aws_secretsmanager_secret_version" "shop_catalog_mongodb" {
   secret_id = aws_secretsmanager_secret.shop_catalog_mongodb.id
   secret_string_wo = jsonencode({
     engine   = "docdb"
     host     = aws_docdb_cluster.shop_catalog_mongodb.endpoint
     port     = aws_docdb_cluster.shop_catalog_mongodb.port
-    dbname   = "catalog"
-    username = "catalog"
+    dbname   = "catalog_db"
+    username = "catalog_user"
     password = local.shop_catalog_mongodb_password
   })
   secret_string_wo_version = lookup(var.credentials_versions, "shop/catalog-mongodb", 1)
@@ -82,15 +82,15 @@ ephemeral "aws_secretsmanager_random_password" "shop_notification_mongodb" {
   require_each_included_type = true
 }
 
-# The service's login `notification`: created in the database by the service's schema bootstrap with this password.
+# The service's login `notification_user`: created in the database by the service's schema bootstrap with this password.
 resource "aws_secretsmanager_secret_version" "shop_notification_mongodb" {
   secret_id = aws_secretsmanager_secret.shop_notification_mongodb.id
   secret_string_wo = jsonencode({
     engine   = "docdb"
     host     = aws_docdb_cluster.shop_notification_mongodb.endpoint
     port     = aws_docdb_cluster.shop_notification_mongodb.port
-    dbname   = "notification"
-    username = "notification"
+    dbname   = "notification_db"
+    username = "notification_user"
     password = local.shop_notification_mongodb_password
   })
   secret_string_wo_version = lookup(var.credentials_versions, "shop/notification-mongodb", 1)
@@ -114,15 +114,15 @@ ephemeral "aws_secretsmanager_random_password" "shop_orders_postgresql" {
   require_each_included_type = true
 }
 
-# The service's login `orders`: created in the database by the service's schema bootstrap with this password.
+# The service's login `orders_user`: created in the database by the service's schema bootstrap with this password.
 resource "aws_secretsmanager_secret_version" "shop_orders_postgresql" {
   secret_id = aws_secretsmanager_secret.shop_orders_postgresql.id
   secret_string_wo = jsonencode({
     engine   = "postgres"
     host     = aws_db_instance.shop_orders_postgresql.address
     port     = aws_db_instance.shop_orders_postgresql.port
-    dbname   = "orders"
-    username = "orders"
+    dbname   = "orders_db"
+    username = "orders_user"
     password = local.shop_orders_postgresql_password
   })
   secret_string_wo_version = lookup(var.credentials_versions, "shop/orders-postgresql", 1)
@@ -146,15 +146,15 @@ ephemeral "aws_secretsmanager_random_password" "shop_payment_postgresql" {
   require_each_included_type = true
 }
 
-# The service's login `payment`: created in the database by the service's schema bootstrap with this password.
+# The service's login `payment_user`: created in the database by the service's schema bootstrap with this password.
 resource "aws_secretsmanager_secret_version" "shop_payment_postgresql" {
   secret_id = aws_secretsmanager_secret.shop_payment_postgresql.id
   secret_string_wo = jsonencode({
     engine   = "postgres"
     host     = aws_db_instance.shop_payment_postgresql.address
     port     = aws_db_instance.shop_payment_postgresql.port
-    dbname   = "payment"
-    username = "payment"
+    dbname   = "payment_db"
+    username = "payment_user"
     password = local.shop_payment_postgresql_password
   })
   secret_string_wo_version = lookup(var.credentials_versions, "shop/payment-postgresql", 1)
@@ -178,15 +178,15 @@ ephemeral "aws_secretsmanager_random_password" "shop_user_postgresql" {
   require_each_included_type = true
 }
 
-# The service's login `user`: created in the database by the service's schema bootstrap with this password.
+# The service's login `user_user`: created in the database by the service's schema bootstrap with this password.
 resource "aws_secretsmanager_secret_version" "shop_user_postgresql" {
   secret_id = aws_secretsmanager_secret.shop_user_postgresql.id
   secret_string_wo = jsonencode({
     engine   = "postgres"
     host     = aws_db_instance.shop_user_postgresql.address
     port     = aws_db_instance.shop_user_postgresql.port
-    dbname   = "user"
-    username = "user"
+    dbname   = "user_db"
+    username = "user_user"
     password = local.shop_user_postgresql_password
   })
   secret_string_wo_version = lookup(var.credentials_versions, "shop/user-postgresql", 1)

@@ -36,11 +36,11 @@ ephemeral "aws_secretsmanager_random_password" "shop_auth_postgresql_replication
 resource "aws_secretsmanager_secret_version" "shop_auth_postgresql" {
   secret_id = aws_secretsmanager_secret.shop_auth_postgresql.id
   secret_string_wo = jsonencode({
-    "username"             = "auth"
+    "username"             = "auth_user"
     "postgres-password"    = local.shop_auth_postgresql_postgres_password
     "password"             = local.shop_auth_postgresql_password
     "replication-password" = local.shop_auth_postgresql_replication_password
-    "dbname"               = "auth"
+    "dbname"               = "auth_db"
   })
   secret_string_wo_version = lookup(var.credentials_versions, "shop/auth-postgresql", 1)
 }
@@ -106,10 +106,10 @@ ephemeral "aws_secretsmanager_random_password" "shop_catalog_mongodb_mongodb_pas
 resource "aws_secretsmanager_secret_version" "shop_catalog_mongodb" {
   secret_id = aws_secretsmanager_secret.shop_catalog_mongodb.id
   secret_string_wo = jsonencode({
-    "username"              = "catalog"
+    "username"              = "catalog_user"
     "mongodb-root-password" = local.shop_catalog_mongodb_mongodb_root_password
     "mongodb-passwords"     = local.shop_catalog_mongodb_mongodb_passwords
-    "dbname"                = "catalog"
+    "dbname"                = "catalog_db"
   })
   secret_string_wo_version = lookup(var.credentials_versions, "shop/catalog-mongodb", 1)
 }
@@ -175,10 +175,10 @@ ephemeral "aws_secretsmanager_random_password" "shop_notification_mongodb_mongod
 resource "aws_secretsmanager_secret_version" "shop_notification_mongodb" {
   secret_id = aws_secretsmanager_secret.shop_notification_mongodb.id
   secret_string_wo = jsonencode({
-    "username"              = "notification"
+    "username"              = "notification_user"
     "mongodb-root-password" = local.shop_notification_mongodb_mongodb_root_password
     "mongodb-passwords"     = local.shop_notification_mongodb_mongodb_passwords
-    "dbname"                = "notification"
+    "dbname"                = "notification_db"
   })
   secret_string_wo_version = lookup(var.credentials_versions, "shop/notification-mongodb", 1)
 }
@@ -250,11 +250,11 @@ ephemeral "aws_secretsmanager_random_password" "shop_orders_postgresql_replicati
 resource "aws_secretsmanager_secret_version" "shop_orders_postgresql" {
   secret_id = aws_secretsmanager_secret.shop_orders_postgresql.id
   secret_string_wo = jsonencode({
-    "username"             = "orders"
+    "username"             = "orders_user"
     "postgres-password"    = local.shop_orders_postgresql_postgres_password
     "password"             = local.shop_orders_postgresql_password
     "replication-password" = local.shop_orders_postgresql_replication_password
-    "dbname"               = "orders"
+    "dbname"               = "orders_db"
   })
   secret_string_wo_version = lookup(var.credentials_versions, "shop/orders-postgresql", 1)
 }
@@ -326,11 +326,11 @@ ephemeral "aws_secretsmanager_random_password" "shop_payment_postgresql_replicat
 resource "aws_secretsmanager_secret_version" "shop_payment_postgresql" {
   secret_id = aws_secretsmanager_secret.shop_payment_postgresql.id
   secret_string_wo = jsonencode({
-    "username"             = "payment"
+    "username"             = "payment_user"
     "postgres-password"    = local.shop_payment_postgresql_postgres_password
     "password"             = local.shop_payment_postgresql_password
     "replication-password" = local.shop_payment_postgresql_replication_password
-    "dbname"               = "payment"
+    "dbname"               = "payment_db"
   })
   secret_string_wo_version = lookup(var.credentials_versions, "shop/payment-postgresql", 1)
 }
@@ -402,11 +402,11 @@ ephemeral "aws_secretsmanager_random_password" "shop_user_postgresql_replication
 resource "aws_secretsmanager_secret_version" "shop_user_postgresql" {
   secret_id = aws_secretsmanager_secret.shop_user_postgresql.id
   secret_string_wo = jsonencode({
-    "username"             = "user"
+    "username"             = "user_user"
     "postgres-password"    = local.shop_user_postgresql_postgres_password
     "password"             = local.shop_user_postgresql_password
     "replication-password" = local.shop_user_postgresql_replication_password
-    "dbname"               = "user"
+    "dbname"               = "user_db"
   })
   secret_string_wo_version = lookup(var.credentials_versions, "shop/user-postgresql", 1)
 }
@@ -466,9 +466,9 @@ ephemeral "aws_secretsmanager_random_password" "shop_user_redis_redis_password" 
 resource "aws_secretsmanager_secret_version" "shop_user_redis" {
   secret_id = aws_secretsmanager_secret.shop_user_redis.id
   secret_string_wo = jsonencode({
-    "username"       = "user"
+    "username"       = "user_user"
     "redis-password" = local.shop_user_redis_redis_password
-    "dbname"         = "user"
+    "dbname"         = "user_db"
   })
   secret_string_wo_version = lookup(var.credentials_versions, "shop/user-redis", 1)
 }

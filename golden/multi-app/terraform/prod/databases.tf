@@ -112,7 +112,7 @@ resource "azurerm_mysql_flexible_server_active_directory_administrator" "billing
 }
 
 resource "azurerm_mysql_flexible_database" "billing_invoices_mysql" {
-  name                = "invoices"
+  name                = "invoices_db"
   resource_group_name = var.resource_group_name
   server_name         = azurerm_mysql_flexible_server.billing_invoices_mysql.name
   charset             = "utf8mb4"
@@ -230,7 +230,7 @@ resource "azurerm_postgresql_flexible_server_active_directory_administrator" "bi
 }
 
 resource "azurerm_postgresql_flexible_server_database" "billing_ledger_postgresql" {
-  name      = "ledger"
+  name      = "ledger_db"
   server_id = azurerm_postgresql_flexible_server.billing_ledger_postgresql.id
   charset   = "UTF8"
   collation = "en_US.utf8"

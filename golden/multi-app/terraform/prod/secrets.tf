@@ -21,7 +21,7 @@ resource "azurerm_key_vault_secret" "billing_invoices_mysql_admin" {
   #checkov:skip=CKV_AZURE_41:no expiry: the credentials change with a new write-only version (var.credentials_versions), not on a date
 }
 
-# The service's login `invoices`: created in the database by the service's schema bootstrap with this password.
+# The service's login `invoices_user`: created in the database by the service's schema bootstrap with this password.
 resource "azurerm_key_vault_secret" "billing_invoices_mysql" {
   name         = "globex-prod-billing-invoices-mysql"
   key_vault_id = var.key_vault_id
@@ -30,8 +30,8 @@ resource "azurerm_key_vault_secret" "billing_invoices_mysql" {
     engine   = "mysql"
     host     = azurerm_mysql_flexible_server.billing_invoices_mysql.fqdn
     port     = 3306
-    dbname   = "invoices"
-    username = "invoices"
+    dbname   = "invoices_db"
+    username = "invoices_user"
     password = local.billing_invoices_mysql_password
     sslmode  = "require"
   })
@@ -67,7 +67,7 @@ resource "azurerm_key_vault_secret" "billing_ledger_postgresql_admin" {
   #checkov:skip=CKV_AZURE_41:no expiry: the credentials change with a new write-only version (var.credentials_versions), not on a date
 }
 
-# The service's login `ledger`: created in the database by the service's schema bootstrap with this password.
+# The service's login `ledger_user`: created in the database by the service's schema bootstrap with this password.
 resource "azurerm_key_vault_secret" "billing_ledger_postgresql" {
   name         = "globex-prod-billing-ledger-postgresql"
   key_vault_id = var.key_vault_id
@@ -76,8 +76,8 @@ resource "azurerm_key_vault_secret" "billing_ledger_postgresql" {
     engine   = "postgresql"
     host     = azurerm_postgresql_flexible_server.billing_ledger_postgresql.fqdn
     port     = 5432
-    dbname   = "ledger"
-    username = "ledger"
+    dbname   = "ledger_db"
+    username = "ledger_user"
     password = local.billing_ledger_postgresql_password
     sslmode  = "require"
   })

@@ -24,10 +24,10 @@ resource "azurerm_key_vault_secret" "billing_invoices_mysql" {
   key_vault_id = var.key_vault_id
   content_type = "application/json"
   value_wo = jsonencode({
-    "username"            = "invoices"
+    "username"            = "invoices_user"
     "mysql-root-password" = local.billing_invoices_mysql_mysql_root_password
     "mysql-password"      = local.billing_invoices_mysql_mysql_password
-    "dbname"              = "invoices"
+    "dbname"              = "invoices_db"
   })
   value_wo_version = lookup(var.credentials_versions, "billing/invoices-mysql", 1)
   tags = {
@@ -72,11 +72,11 @@ resource "azurerm_key_vault_secret" "billing_ledger_postgresql" {
   key_vault_id = var.key_vault_id
   content_type = "application/json"
   value_wo = jsonencode({
-    "username"             = "ledger"
+    "username"             = "ledger_user"
     "postgres-password"    = local.billing_ledger_postgresql_postgres_password
     "password"             = local.billing_ledger_postgresql_password
     "replication-password" = local.billing_ledger_postgresql_replication_password
-    "dbname"               = "ledger"
+    "dbname"               = "ledger_db"
   })
   value_wo_version = lookup(var.credentials_versions, "billing/ledger-postgresql", 1)
   tags = {
@@ -105,9 +105,9 @@ resource "azurerm_key_vault_secret" "identity_accounts_redis" {
   key_vault_id = var.key_vault_id
   content_type = "application/json"
   value_wo = jsonencode({
-    "username"       = "accounts"
+    "username"       = "accounts_user"
     "redis-password" = local.identity_accounts_redis_redis_password
-    "dbname"         = "accounts"
+    "dbname"         = "accounts_db"
   })
   value_wo_version = lookup(var.credentials_versions, "identity/accounts-redis", 1)
   tags = {

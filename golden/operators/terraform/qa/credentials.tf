@@ -36,11 +36,11 @@ ephemeral "aws_secretsmanager_random_password" "tps_archive_mongodb_mongodb_repl
 resource "aws_secretsmanager_secret_version" "tps_archive_mongodb" {
   secret_id = aws_secretsmanager_secret.tps_archive_mongodb.id
   secret_string_wo = jsonencode({
-    "username"                = "archive"
+    "username"                = "archive_user"
     "mongodb-root-password"   = local.tps_archive_mongodb_mongodb_root_password
     "mongodb-passwords"       = local.tps_archive_mongodb_mongodb_passwords
     "mongodb-replica-set-key" = local.tps_archive_mongodb_mongodb_replica_set_key
-    "dbname"                  = "archive"
+    "dbname"                  = "archive_db"
   })
   secret_string_wo_version = lookup(var.credentials_versions, "tps/archive-mongodb", 1)
 }
@@ -106,10 +106,10 @@ ephemeral "aws_secretsmanager_random_password" "tps_reports_postgresql_postgres_
 resource "aws_secretsmanager_secret_version" "tps_reports_postgresql" {
   secret_id = aws_secretsmanager_secret.tps_reports_postgresql.id
   secret_string_wo = jsonencode({
-    "username"          = "reports"
+    "username"          = "reports_user"
     "password"          = local.tps_reports_postgresql_password
     "postgres-password" = local.tps_reports_postgresql_postgres_password
-    "dbname"            = "reports"
+    "dbname"            = "reports_db"
   })
   secret_string_wo_version = lookup(var.credentials_versions, "tps/reports-postgresql", 1)
 }
@@ -169,9 +169,9 @@ ephemeral "aws_secretsmanager_random_password" "tps_reports_redis_redis_password
 resource "aws_secretsmanager_secret_version" "tps_reports_redis" {
   secret_id = aws_secretsmanager_secret.tps_reports_redis.id
   secret_string_wo = jsonencode({
-    "username"       = "reports"
+    "username"       = "reports_user"
     "redis-password" = local.tps_reports_redis_redis_password
-    "dbname"         = "reports"
+    "dbname"         = "reports_db"
   })
   secret_string_wo_version = lookup(var.credentials_versions, "tps/reports-redis", 1)
 }

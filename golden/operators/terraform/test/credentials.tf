@@ -24,9 +24,9 @@ ephemeral "aws_secretsmanager_random_password" "tps_archive_mongodb_password" {
 resource "aws_secretsmanager_secret_version" "tps_archive_mongodb" {
   secret_id = aws_secretsmanager_secret.tps_archive_mongodb.id
   secret_string_wo = jsonencode({
-    "username" = "archive"
+    "username" = "archive_user"
     "password" = local.tps_archive_mongodb_password
-    "dbname"   = "archive"
+    "dbname"   = "archive_db"
   })
   secret_string_wo_version = lookup(var.credentials_versions, "tps/archive-mongodb", 1)
 }
@@ -86,9 +86,9 @@ ephemeral "aws_secretsmanager_random_password" "tps_reports_redis_password" {
 resource "aws_secretsmanager_secret_version" "tps_reports_redis" {
   secret_id = aws_secretsmanager_secret.tps_reports_redis.id
   secret_string_wo = jsonencode({
-    "username" = "reports"
+    "username" = "reports_user"
     "password" = local.tps_reports_redis_password
-    "dbname"   = "reports"
+    "dbname"   = "reports_db"
   })
   secret_string_wo_version = lookup(var.credentials_versions, "tps/reports-redis", 1)
 }
