@@ -564,7 +564,13 @@ fn data_store(
     } else {
         format!("{name}-credentials")
     };
+    let extra_ports = if placement == Placement::Operator && engine == Engine::Redis {
+        vec![26379]
+    } else {
+        Vec::new()
+    };
     Ok(Some(DataStoreIr {
+        extra_ports,
         credentials_from_secret_manager: !zalando,
         host,
         password_key,

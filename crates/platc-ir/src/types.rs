@@ -244,8 +244,11 @@ pub struct DataStoreIr {
     /// platform, stage, app and service, in the cloud's allowed alphabet (AWS: `/`-separated,
     /// Azure/GCP: `-`-separated).
     pub secret_path: String,
-    /// The engine's standard port.
+    /// The port the service connects to.
     pub port: u16,
+    /// Further ports of in-cluster store pods that clients and the pods themselves use (Redis
+    /// Sentinel's 26379 for the Spotahome operator).
+    pub extra_ports: Vec<u16>,
     /// How the service reaches the store: pods in its namespace, or an endpoint outside the
     /// cluster.
     pub endpoint: StoreEndpoint,

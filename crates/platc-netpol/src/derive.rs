@@ -217,7 +217,7 @@ fn store_policies(
         StoreEndpoint::Pods { labels } => {
             egress.egress = Some(vec![Rule {
                 peers: vec![cx.pods_in(cx.namespace, labels)],
-                ports: vec![PortSpec::tcp(store.port)],
+                ports: store_ports(store),
             }]);
             out.push(egress);
             let pods = Selector::labels(labels);
@@ -228,14 +228,14 @@ fn store_policies(
             );
             ingress.ingress = Some(vec![Rule {
                 peers: vec![cx.pods_in(cx.namespace, &svc.selector)],
-                ports: vec![PortSpec::tcp(store.port)],
+                ports: store_ports(store),
             }]);
             out.push(ingress);
             // The store's own pods talk to each other on its port: primary and replicas
             // stream, and the chart's backup jobs (which carry the store's labels) dump it.
             let peer = Rule {
                 peers: vec![cx.pods_in(cx.namespace, labels)],
-                ports: vec![PortSpec::tcp(store.port)],
+                ports: store_ports(store),
             };
             let mut internal = cx.policy(
                 format!("{}-internal", store.name),
@@ -273,9 +273,17 @@ fn store_policies(
                 .collect();
             egress.egress = Some(vec![Rule {
                 peers,
-                ports: vec![PortSpec::tcp(store.port)],
+                ports: store_ports(store),
             }]);
             out.push(egress);
         }
     }
+}
+
+/// The store's port and any further ports its pods serve (Sentinel).
+fn store_ports(store: &DataStoreIr) -> Vec<PortSpec> {
+    std::iter::once(store.port)
+        .chain(store.extra_ports.iter().copied())
+        .map(PortSpec::tcp)
+        .collect()
 }

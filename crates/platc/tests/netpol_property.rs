@@ -35,6 +35,9 @@ struct Platform {
     apps: Vec<Vec<Svc>>,
     prod_cidr: bool,
     prod_in_cluster: bool,
+    /// Stage `test` runs its stores by operator (MySQL, which has no operator placement,
+    /// becomes PostgreSQL then).
+    test_operator: bool,
 }
 
 fn svc() -> impl Strategy<Value = Svc> {
@@ -69,19 +72,31 @@ fn platform() -> impl Strategy<Value = Platform> {
         prop::collection::vec(prop::collection::vec(svc(), 1..4), 1..4),
         any::<bool>(),
         any::<bool>(),
+        any::<bool>(),
     )
-        .prop_map(|(apps, prod_cidr, prod_in_cluster)| Platform {
-            apps,
-            prod_cidr,
-            prod_in_cluster,
-        })
+        .prop_map(
+            |(apps, prod_cidr, prod_in_cluster, test_operator)| Platform {
+                apps,
+                prod_cidr,
+                prod_in_cluster,
+                test_operator,
+            },
+        )
 }
 
 fn toml(p: &Platform) -> String {
     let mut s = String::from(
         "version = 1\n[platform]\nname = \"p\"\ndomain = \"p.example\"\ncloud = \"aws\"\nregion = \"r\"\nregistry = \"ghcr.io/p\"\n\
          [core]\ncertificates = { issuer = \"letsencrypt\", email = \"ops@p.example\" }\nevent-bus = \"strimzi\"\n\
-         [stages.ew]\njoins = \"test\"\n[stages.test]\nnamespace = \"{app}-test\"\n[stages.prod]\nnamespace = \"{app}-prod\"\n",
+         [stages.ew]\njoins = \"test\"\n[stages.test]\nnamespace = \"{app}-test\"\nTEST_DATABASES[stages.prod]\nnamespace = \"{app}-prod\"\n",
+    )
+    .replace(
+        "TEST_DATABASES",
+        if p.test_operator {
+            "databases = \"operator\"\n"
+        } else {
+            ""
+        },
     );
     let _ = writeln!(
         s,
@@ -144,7 +159,10 @@ fn toml(p: &Platform) -> String {
                 let _ = writeln!(s, "events = {{ {} }}", events.join(", "));
             }
             if let Some((engine, _)) = svc.database {
-                let engine = ["postgresql", "mysql", "mongodb"][usize::from(engine)];
+                let mut engine = ["postgresql", "mysql", "mongodb"][usize::from(engine)];
+                if p.test_operator && engine == "mysql" {
+                    engine = "postgresql";
+                }
                 let _ = writeln!(s, "database = {{ engine = \"{engine}\" }}");
             }
             if svc.cache {
@@ -243,13 +261,26 @@ fn declared(ir: &Ir, endpoints: &[Endpoint]) -> BTreeSet<Edge> {
                     match &store.endpoint {
                         StoreEndpoint::Pods { .. } => {
                             let sid = format!("{me}.{kind}");
-                            e.insert((
-                                stage.stage.clone(),
-                                me.clone(),
-                                sid.clone(),
-                                Proto::Tcp,
-                                store.port,
-                            ));
+                            let ports: Vec<u16> = std::iter::once(store.port)
+                                .chain(store.extra_ports.iter().copied())
+                                .collect();
+                            for &port in &ports {
+                                e.insert((
+                                    stage.stage.clone(),
+                                    me.clone(),
+                                    sid.clone(),
+                                    Proto::Tcp,
+                                    port,
+                                ));
+                                // Replication and the backup jobs, which carry the store's labels.
+                                e.insert((
+                                    stage.stage.clone(),
+                                    sid.clone(),
+                                    sid.clone(),
+                                    Proto::Tcp,
+                                    port,
+                                ));
+                            }
                             if let Some(m) = store.metrics_port {
                                 e.insert((
                                     stage.stage.clone(),
@@ -259,14 +290,6 @@ fn declared(ir: &Ir, endpoints: &[Endpoint]) -> BTreeSet<Edge> {
                                     m,
                                 ));
                             }
-                            // Replication and the backup jobs, which carry the store's labels.
-                            e.insert((
-                                stage.stage.clone(),
-                                sid.clone(),
-                                sid.clone(),
-                                Proto::Tcp,
-                                store.port,
-                            ));
                             pods.push(sid);
                         }
                         StoreEndpoint::External { cidrs } => {
