@@ -17,6 +17,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo test"
 cargo test --workspace --locked
 
+step "benchmark smoke run (behaviour only, no timings)"
+bash scripts/bench.sh --smoke
+
 step "editor schema (taplo)"
 bash tests/taplo/run.sh
 
