@@ -10,6 +10,9 @@ use platc_values::{names, quantity};
 use super::stages::stage_names;
 use super::value_problem;
 
+/// The most replicas a service or stage may ask for.
+pub(crate) const MAX_REPLICAS: i64 = 1_000;
+
 pub(crate) fn check(doc: &Document, out: &mut Vec<Problem>) {
     if let Some(registry) = &doc.platform.registry {
         image_repository(registry, "platform.registry", out);
@@ -403,6 +406,18 @@ fn settings(s: &Settings, out: &mut Vec<Problem>) {
                 )
                 .label("negative")
                 .help("use 0 to scale the service down, or a positive count"),
+            );
+        } else if r.value > MAX_REPLICAS {
+            out.push(
+                Problem::new(
+                    "platc::services::replicas",
+                    r.span.clone(),
+                    format!("{} replicas are more than platc deploys", r.value),
+                )
+                .label("too many")
+                .help(format!(
+                    "use at most {MAX_REPLICAS}; scale beyond that with a HorizontalPodAutoscaler"
+                )),
             );
         }
     }

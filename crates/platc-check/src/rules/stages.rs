@@ -204,12 +204,16 @@ pub(crate) fn check(doc: &Document, out: &mut Vec<Problem>) {
         .stages
         .values()
         .filter_map(|s| s.replicas.as_ref())
-        .find(|r| r.value < 1)
+        .find(|r| r.value < 1 || r.value > super::services::MAX_REPLICAS)
     {
         out.push(
-            Problem::new("platc::stages::replicas", replicas.span.clone(), "a stage's default replicas must be at least 1")
-                .label("too small")
-                .help("set `replicas = 1` or more; scale a single service down with its own `replicas = 0`"),
+            Problem::new(
+                "platc::stages::replicas",
+                replicas.span.clone(),
+                format!("a stage's default replicas must be between 1 and {}", super::services::MAX_REPLICAS),
+            )
+            .label("out of range")
+            .help("set `replicas = 1` or more; scale a single service down with its own `replicas = 0`"),
         );
     }
     for cidr in doc
