@@ -66,10 +66,12 @@ const APPS_PER_THREAD: usize = 8;
 pub fn emit_with_threads(ir: &Ir, threads: usize) -> Result<FileTree, EmitError> {
     let threads = threads.clamp(1, ir.apps.len().div_ceil(APPS_PER_THREAD).max(1));
     let chunk = ir.apps.len().div_ceil(threads).max(1);
+    let index = platc_netpol::Index::new(ir);
+    let index = &index;
     let render = |apps: &[AppIr]| -> Result<FileTree, EmitError> {
         let mut tree = FileTree::new();
         for app in apps {
-            emit_app(ir, app, &mut tree)?;
+            emit_app(ir, index, app, &mut tree)?;
         }
         Ok(tree)
     };
@@ -111,7 +113,12 @@ fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> Yaml {
     Yaml::Seq(items.into_iter().map(Yaml::from).collect())
 }
 
-fn emit_app(ir: &Ir, app: &AppIr, tree: &mut FileTree) -> Result<(), EmitError> {
+fn emit_app(
+    ir: &Ir,
+    index: &platc_netpol::Index<'_>,
+    app: &AppIr,
+    tree: &mut FileTree,
+) -> Result<(), EmitError> {
     let root = format!("apps/{}", app.name);
     let mut resources = Vec::with_capacity(app.services.len());
     for svc in &app.services {
@@ -137,13 +144,14 @@ fn emit_app(ir: &Ir, app: &AppIr, tree: &mut FileTree) -> Result<(), EmitError> 
         ))],
     )?;
     for stage in &app.stages {
-        emit_overlay(ir, app, stage, &root, tree)?;
+        emit_overlay(ir, index, app, stage, &root, tree)?;
     }
     Ok(())
 }
 
 fn emit_overlay(
     ir: &Ir,
+    index: &platc_netpol::Index<'_>,
     app: &AppIr,
     stage: &AppStageIr,
     root: &str,
@@ -192,7 +200,7 @@ fn emit_overlay(
         }
         images.push(Yaml::Map(image));
     }
-    let policies: Vec<Yaml> = platc_netpol::policies_for(ir, app, stage)
+    let policies: Vec<Yaml> = platc_netpol::policies_for_indexed(ir, index, app, stage)
         .iter()
         .map(platc_netpol::NetworkPolicy::to_yaml)
         .collect();

@@ -1,5 +1,7 @@
 //! IR → the NetworkPolicies of one app × stage namespace.
 
+use std::collections::HashMap;
+
 use platc_ir::{AppIr, AppStageIr, DataStoreIr, Ir, Labels, PodRef, ServiceIr, StoreEndpoint};
 
 use crate::model::{NetworkPolicy, Peer, PortSpec, Proto, Rule, Selector};
@@ -44,24 +46,71 @@ impl Ctx<'_> {
     }
 }
 
-/// Where a service of any app runs in `stage` (None when the app is not deployed there).
-fn namespace_of<'a>(ir: &'a Ir, app: &str, stage: &str) -> Option<&'a str> {
-    ir.apps
-        .iter()
-        .find(|a| a.name == app)
-        .and_then(|a| a.stages.iter().find(|s| s.stage == stage))
-        .map(|s| s.namespace.as_str())
+/// Lookups over the whole IR, built once per render: where each app runs per stage, each
+/// service by name, and who calls each service. Without it, finding callers is quadratic.
+pub struct Index<'a> {
+    namespaces: HashMap<(&'a str, &'a str), &'a str>,
+    services: HashMap<(&'a str, &'a str), &'a ServiceIr>,
+    /// Callee (app, service) -> callers (app, service), in app and service order.
+    callers: HashMap<(&'a str, &'a str), Vec<(&'a str, &'a ServiceIr)>>,
 }
 
-fn service<'a>(ir: &'a Ir, app: &str, name: &str) -> Option<&'a ServiceIr> {
-    ir.apps
-        .iter()
-        .find(|a| a.name == app)
-        .and_then(|a| a.services.iter().find(|s| s.name == name))
+impl<'a> Index<'a> {
+    pub fn new(ir: &'a Ir) -> Self {
+        let mut index = Index {
+            namespaces: HashMap::new(),
+            services: HashMap::new(),
+            callers: HashMap::new(),
+        };
+        for app in &ir.apps {
+            for st in &app.stages {
+                index.namespaces.insert(
+                    (app.name.as_str(), st.stage.as_str()),
+                    st.namespace.as_str(),
+                );
+            }
+            for svc in &app.services {
+                index
+                    .services
+                    .insert((app.name.as_str(), svc.name.as_str()), svc);
+                for c in &svc.calls {
+                    index
+                        .callers
+                        .entry((c.app.as_str(), c.service.as_str()))
+                        .or_default()
+                        .push((app.name.as_str(), svc));
+                }
+            }
+        }
+        index
+    }
+
+    /// Where `app` runs in `stage` (None when it is not deployed there).
+    fn namespace_of(&self, app: &str, stage: &str) -> Option<&'a str> {
+        self.namespaces.get(&(app, stage)).copied()
+    }
+
+    fn service(&self, app: &str, name: &str) -> Option<&'a ServiceIr> {
+        self.services.get(&(app, name)).copied()
+    }
+
+    fn callers_of<'s>(&'s self, app: &'s str, name: &'s str) -> &'s [(&'a str, &'a ServiceIr)] {
+        self.callers.get(&(app, name)).map_or(&[], Vec::as_slice)
+    }
 }
 
 /// Every policy of `app` in `stage`, in a fixed order.
 pub fn policies_for(ir: &Ir, app: &AppIr, stage: &AppStageIr) -> Vec<NetworkPolicy> {
+    policies_for_indexed(ir, &Index::new(ir), app, stage)
+}
+
+/// [`policies_for`] with an [`Index`] shared by every app × stage of one render.
+pub fn policies_for_indexed(
+    ir: &Ir,
+    index: &Index<'_>,
+    app: &AppIr,
+    stage: &AppStageIr,
+) -> Vec<NetworkPolicy> {
     let cx = Ctx {
         ir,
         namespace: &stage.namespace,
@@ -128,21 +177,12 @@ pub fn policies_for(ir: &Ir, app: &AppIr, stage: &AppStageIr) -> Vec<NetworkPoli
 
         // Callers of this service, from every app deployed in the same stage.
         let mut callers = Vec::new();
-        for other in &ir.apps {
-            for caller in &other.services {
-                let calls_me = caller
-                    .calls
-                    .iter()
-                    .any(|c| c.app == app.name && c.service == svc.name);
-                if !calls_me {
-                    continue;
-                }
-                if let Some(ns) = namespace_of(ir, &other.name, cx.stage) {
-                    callers.push(Rule {
-                        peers: vec![cx.pods_in(ns, &caller.selector)],
-                        ports: vec![PortSpec::tcp(svc.port)],
-                    });
-                }
+        for (caller_app, caller) in index.callers_of(&app.name, &svc.name) {
+            if let Some(ns) = index.namespace_of(caller_app, cx.stage) {
+                callers.push(Rule {
+                    peers: vec![cx.pods_in(ns, &caller.selector)],
+                    ports: vec![PortSpec::tcp(svc.port)],
+                });
             }
         }
         if !callers.is_empty() {
@@ -165,8 +205,8 @@ pub fn policies_for(ir: &Ir, app: &AppIr, stage: &AppStageIr) -> Vec<NetworkPoli
         let mut callees = Vec::new();
         for c in &svc.calls {
             let (Some(ns), Some(target)) = (
-                namespace_of(ir, &c.app, cx.stage),
-                service(ir, &c.app, &c.service),
+                index.namespace_of(&c.app, cx.stage),
+                index.service(&c.app, &c.service),
             ) else {
                 continue;
             };

@@ -19,5 +19,5 @@ pub mod eval;
 pub mod model;
 pub mod world;
 
-pub use derive::{policies_for, FILE_NAME};
+pub use derive::{policies_for, policies_for_indexed, Index, FILE_NAME};
 pub use model::{NetworkPolicy, Peer, PortSpec, Proto, Rule, Selector};
