@@ -1178,18 +1178,7 @@ fn output(store: &Store, body: &mut Body) {
         "access_policy_arn",
         res("aws_iam_policy", &store.id.suffixed("access"), "arn"),
     ));
-    body.block(Block::new("output").label(store.id.as_str()).with(|b| {
-        b.attr(
-            "description",
-            format!(
-                "{} of {}: endpoints and secret ARNs (no secret values)",
-                store.engine_word(),
-                store.owner()
-            ),
-        );
-        b.attr("value", Expr::object(value));
-    }));
-    body.blank();
+    crate::store_output(body, store, "endpoints and secret ARNs", value);
 }
 
 /// `credentials.tf` (and `outputs.tf`) for the stage's in-cluster stores; with `versions.tf`,

@@ -963,18 +963,7 @@ fn output(store: &Store, body: &mut Body) {
         "secret_id",
         res("azurerm_key_vault_secret", &store.id, "versionless_id"),
     ));
-    body.block(Block::new("output").label(store.id.as_str()).with(|b| {
-        b.attr(
-            "description",
-            format!(
-                "{} of {}: endpoint and Key Vault secret ids (no secret values)",
-                store.engine_word(),
-                store.owner()
-            ),
-        );
-        b.attr("value", Expr::object(value));
-    }));
-    body.blank();
+    crate::store_output(body, store, "endpoint and Key Vault secret ids", value);
 }
 
 /// `credentials.tf` (and `outputs.tf`) for the stage's in-cluster stores; with `versions.tf`,

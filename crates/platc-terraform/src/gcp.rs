@@ -597,18 +597,7 @@ fn output(store: &Store, body: &mut Body) {
             ),
         ],
     };
-    body.block(Block::new("output").label(store.id.as_str()).with(|b| {
-        b.attr(
-            "description",
-            format!(
-                "{} of {}: endpoint and Secret Manager secret id (no secret values)",
-                store.engine_word(),
-                store.owner()
-            ),
-        );
-        b.attr("value", Expr::object(value));
-    }));
-    body.blank();
+    crate::store_output(body, store, "endpoint and Secret Manager secret id", value);
 }
 
 /// `credentials.tf` (and `outputs.tf`) for the stage's in-cluster stores; with `versions.tf`,

@@ -290,3 +290,29 @@ fn notes(body: &mut Body, notes: &[Option<String>]) {
 
 #[cfg(test)]
 mod tests;
+
+/// The output of one managed store: where it is and where its credentials are, never their
+/// values; `what` completes the description (e.g. "endpoints and secret ARNs").
+pub(crate) fn store_output(
+    body: &mut hcl::Body,
+    store: &Store<'_>,
+    what: &str,
+    value: Vec<(&'static str, hcl::Expr)>,
+) {
+    body.block(
+        hcl::Block::new("output")
+            .label(store.id.as_str())
+            .with(|b| {
+                b.attr(
+                    "description",
+                    format!(
+                        "{} of {}: {what} (no secret values)",
+                        store.engine_word(),
+                        store.owner()
+                    ),
+                );
+                b.attr("value", hcl::Expr::object(value));
+            }),
+    );
+    body.blank();
+}
