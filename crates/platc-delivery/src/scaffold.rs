@@ -144,6 +144,16 @@ fn dockerfile(svc: &ServiceIr) -> String {
     if svc.metrics.port == svc.port {
         endpoints.extend(servable(&svc.metrics.path).map(|p| (p, "# no metrics yet")));
     }
+    // The image's own HEALTHCHECK (used by `docker run`; Kubernetes uses the probes instead)
+    // asks the liveness path, or a `healthz` file of its own when liveness is not HTTP.
+    let health = match &svc.liveness {
+        Probe::Http { path, .. } => servable(path),
+        _ => None,
+    }
+    .unwrap_or_else(|| {
+        endpoints.push(("healthz".to_string(), "ok"));
+        "healthz".to_string()
+    });
     endpoints.sort();
     endpoints.dedup_by(|a, b| a.0 == b.0);
     let mut create = String::from("RUN mkdir -p /out/www");
@@ -195,6 +205,8 @@ fn dockerfile(svc: &ServiceIr) -> String {
          COPY --from=build /out/www /www\n\
          USER {RUN_AS}:{RUN_AS}\n\
          EXPOSE {port}\n\
+         # Kubernetes ignores HEALTHCHECK and uses the Deployment's probes; `docker run` uses it.\n\
+         HEALTHCHECK --interval=30s --timeout=3s --retries=3 CMD [\"wget\", \"-q\", \"-O\", \"/dev/null\", \"http://127.0.0.1:{port}/{health}\"]\n\
          CMD [\"httpd\", \"-f\", \"-v\", \"-p\", \"{port}\", \"-h\", \"/www\"]\n"
     ));
     out

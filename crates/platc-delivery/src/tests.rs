@@ -164,6 +164,7 @@ fn example_workflows_and_guide() {
     assert_eq!(
         files(&tree),
         [
+            ".github/workflows/core-services.yml",
             ".github/workflows/deploy-prod.yml",
             ".github/workflows/deploy-test.yml",
             ".github/workflows/platc-check.yml",
@@ -196,7 +197,76 @@ fn example_workflows_and_guide() {
     assert!(prod_values.contains("aws-region: eu-central-1\n"));
     assert!(prod_text.contains("required reviewers"));
 
-    // Terraform only for the stage with managed stores.
+    // On a release, prod's Terraform (managed stores, secret-manager entries) is applied
+    // before anything is deployed, and the deploy waits for it.
+    assert_eq!(
+        prod["jobs"]["terraform"]["needs"][0].as_str(),
+        Some("build")
+    );
+    let deploy_needs: Vec<&str> = prod["jobs"]["deploy"]["needs"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(deploy_needs, ["build", "terraform"]);
+    assert_eq!(
+        prod["jobs"]["terraform"]["environment"].as_str(),
+        Some("prod")
+    );
+    assert_eq!(
+        prod["jobs"]["terraform"]["concurrency"]["group"].as_str(),
+        Some("terraform-apply-prod")
+    );
+
+    // Test's in-cluster stores are installed with Helm, after the overlay (whose
+    // ExternalSecrets make their credential Secrets) and before the rollout wait.
+    let steps: Vec<&str> = test["jobs"]["deploy"]["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    let at = |name: &str| steps.iter().position(|s| *s == name).unwrap();
+    assert!(at("Set up Helm") < at("Apply shop to shop-test"));
+    assert!(at("Apply shop to shop-test") < at("Databases and caches of shop in shop-test"));
+    assert!(
+        at("Databases and caches of shop in shop-test")
+            < at("Wait for the Deployments of shop in shop-test")
+    );
+    let releases = test["jobs"]["deploy"]["steps"][at("Databases and caches of shop in shop-test")]
+        ["env"]["RELEASES"]
+        .as_str()
+        .unwrap();
+    assert!(releases.contains(
+        "orders-postgresql oci://registry-1.docker.io/bitnamicharts/postgresql 17.1.0 helm/orders-postgresql.values.yaml\n"
+    ));
+    assert_eq!(releases.lines().count(), 7, "{releases}");
+    // Prod has no in-cluster stores: no Helm.
+    assert!(!prod_text.contains("setup-helm"));
+
+    // core-services: namespaces, then the charts in the helmfile's order, then the objects.
+    let core_text = text(&tree, ".github/workflows/core-services.yml");
+    let core = yaml(&core_text);
+    assert_eq!(
+        core["on"]["push"]["paths"][0].as_str(),
+        Some("deploy/core-services/**")
+    );
+    assert_eq!(
+        core["jobs"]["deploy"]["environment"].as_str(),
+        Some("core-services")
+    );
+    let core_releases = scripts(&core_text);
+    let first = core_releases
+        .find("kube-prometheus-stack kube-prometheus-stack https://")
+        .unwrap();
+    let strimzi = core_releases
+        .find("strimzi-kafka-operator oci://quay.io/strimzi-helm/strimzi-kafka-operator - ")
+        .unwrap();
+    assert!(first < strimzi);
+
+    // Terraform only for the stages with a Terraform directory; it applies only by hand, the
+    // deploy workflows apply on their own triggers.
     let tf = yaml(&text(&tree, ".github/workflows/terraform.yml"));
     let jobs: Vec<&str> = tf["jobs"]
         .as_mapping()
@@ -214,10 +284,17 @@ fn example_workflows_and_guide() {
         tf["jobs"]["apply-prod"]["environment"].as_str(),
         Some("prod")
     );
+    assert!(tf["on"].get("release").is_none());
+    assert_eq!(
+        tf["jobs"]["apply-prod"]["if"].as_str(),
+        Some("github.event_name == 'workflow_dispatch'")
+    );
 
     let check = scripts(&text(&tree, ".github/workflows/platc-check.yml"));
     assert!(
-        check.contains("WORKFLOWS: deploy-prod.yml deploy-test.yml platc-check.yml terraform.yml")
+        check.contains(
+            "WORKFLOWS: core-services.yml deploy-prod.yml deploy-test.yml platc-check.yml terraform.yml"
+        )
     );
 
     let guide = text(&tree, "apps/shop/EW.md");
@@ -234,6 +311,7 @@ fn minimal_has_a_manual_stage_and_nothing_else() {
     assert_eq!(
         files(&tree),
         [
+            ".github/workflows/core-services.yml",
             ".github/workflows/deploy-test.yml",
             ".github/workflows/platc-check.yml",
         ]

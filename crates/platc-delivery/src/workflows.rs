@@ -4,8 +4,15 @@
 //!   with `kubectl kustomize`, then `kubectl apply -k` each app's overlay and wait for its
 //!   Deployments. Triggered by the stage's `deploy`: `push` → every push to main, `release` →
 //!   a published release, and every stage by hand (`workflow_dispatch`).
-//! - `terraform.yml` when some stage has a cloud-managed store: plan on pull requests that touch
-//!   `deploy/terraform/**`, apply on a published release (or by hand), per stage directory.
+//!   A stage with a Terraform directory applies it in a job before the deploy job, so that
+//!   managed stores and secret-manager entries exist before the apps that need them; the
+//!   in-cluster stores of each app are installed with Helm between its overlay and the wait for
+//!   its Deployments.
+//! - `terraform.yml` when some stage has a Terraform directory: plan on pull requests that touch
+//!   `deploy/terraform/**`, apply by hand, per stage directory (the same concurrency group as
+//!   the deploy workflows' apply, so two applies of one stage never overlap).
+//! - `core-services.yml`: installs core-services (the Helm releases of its helmfile, then
+//!   `kubectl apply -k`) on a push to main that changes it, or by hand.
 //! - `platc-check.yml`: on every pull request, platform.toml is valid, the committed output is
 //!   what it renders to, and the copies of these workflows in `.github/workflows/` are current.
 
@@ -35,6 +42,7 @@ pub(crate) fn all(ir: &Ir) -> Vec<Workflow> {
     if let Some(w) = terraform(ir) {
         out.push(w);
     }
+    out.push(core_services(ir));
     // Listed last because it checks the names of all the others.
     let names: Vec<String> = out
         .iter()
@@ -195,33 +203,38 @@ fn deploy_stage(ir: &Ir, stage: &str, deploy: Deploy) -> Option<Workflow> {
     let mut deploy_steps = vec![gha::checkout()];
     deploy_steps.extend(cloud::credentials(&ir.platform, false));
     deploy_steps.push(cloud::kubeconfig(&ir.platform));
+    if apps
+        .iter()
+        .any(|(_, st)| platc_helm::in_cluster_stores(st).next().is_some())
+    {
+        deploy_steps.push(gha::setup_helm());
+    }
     for (app, st) in &apps {
-        deploy_steps.push(gha::run(
-            text(&format!("Deploy {} to {}", app.name, st.namespace)),
-            Mapping::new()
-                .with("OVERLAY", text(&overlay_dir(&app.name, stage)))
-                .with("NAMESPACE", text(&st.namespace))
-                .with("SELECTOR", text(&app_selector(app))),
-            "kubectl apply -k \"$OVERLAY\"\n\
-             kubectl rollout status deployment --namespace \"$NAMESPACE\" --selector \"$SELECTOR\" --timeout 10m\n",
-        ));
+        deploy_steps.extend(deploy_app(app, st));
     }
 
-    let jobs = Mapping::new()
-        .with("check", check_job())
-        .with(
-            "build",
-            job(Yaml::from("kubectl kustomize"), 10, false)
-                .with("needs", needs("check"))
-                .with("steps", Yaml::Seq(build_steps)),
-        )
-        .with(
-            "deploy",
-            job(text(&format!("Deploy {stage}")), 30, true)
-                .with("needs", needs("build"))
-                .with("environment", text(stage))
-                .with("steps", Yaml::Seq(deploy_steps)),
+    let terraform = managed_stages(ir).iter().any(|s| s == stage);
+    let mut jobs = Mapping::new().with("check", check_job()).with(
+        "build",
+        job(Yaml::from("kubectl kustomize"), 10, false)
+            .with("needs", needs("check"))
+            .with("steps", Yaml::Seq(build_steps)),
+    );
+    let mut deploy_needs = vec![Yaml::from("build")];
+    if terraform {
+        jobs.insert(
+            "terraform",
+            terraform_apply_job(ir, stage).with("needs", needs("build")),
         );
+        deploy_needs.push(Yaml::from("terraform"));
+    }
+    jobs.insert(
+        "deploy",
+        job(text(&format!("Deploy {stage}")), 45, true)
+            .with("needs", Yaml::Seq(deploy_needs))
+            .with("environment", text(stage))
+            .with("steps", Yaml::Seq(deploy_steps)),
+    );
 
     let namespaces: Vec<&str> = apps.iter().map(|(_, s)| s.namespace.as_str()).collect();
     let mut comments = vec![
@@ -234,6 +247,7 @@ fn deploy_stage(ir: &Ir, stage: &str, deploy: Deploy) -> Option<Workflow> {
             "(Settings → Environments → {stage}) to make every deploy of this stage wait for an approval."
         ),
     ];
+    comments.extend(deploy_order(terraform, stage));
     comments.extend(assumptions(&file));
     comments.extend(cloud_settings(ir));
 
@@ -246,6 +260,103 @@ fn deploy_stage(ir: &Ir, stage: &str, deploy: Deploy) -> Option<Workflow> {
         jobs,
     );
     Some(render(file, &comments, doc))
+}
+
+/// What the deploy job does per app, in order: the overlay (namespace, NetworkPolicies,
+/// ExternalSecrets, Deployments), the credential Secrets External Secrets makes from it, the
+/// app's in-cluster databases and caches (the same releases as the overlay's helmfile), and
+/// last the rollout of its Deployments.
+fn deploy_app(app: &AppIr, st: &AppStageIr) -> Vec<Yaml> {
+    let overlay = overlay_dir(&app.name, &st.stage);
+    let mut steps = vec![gha::run(
+        text(&format!("Apply {} to {}", app.name, st.namespace)),
+        Mapping::new()
+            .with("OVERLAY", text(&overlay))
+            .with("NAMESPACE", text(&st.namespace)),
+        "kubectl apply -k \"$OVERLAY\"\n\
+         # The databases read their credentials from Secrets that External Secrets creates.\n\
+         if [ -n \"$(kubectl get externalsecrets.external-secrets.io --namespace \"$NAMESPACE\" -o name)\" ]; then\n  \
+         kubectl wait externalsecrets.external-secrets.io --all --namespace \"$NAMESPACE\" --for=condition=Ready --timeout 5m\n\
+         fi\n",
+    )];
+    let releases: Vec<String> = platc_helm::in_cluster_stores(st)
+        .map(|store| {
+            let chart = platc_helm::charts::chart(store.engine);
+            format!(
+                "{} {} {} {}",
+                store.name,
+                chart.reference(),
+                chart.version,
+                platc_helm::values_file(store)
+            )
+        })
+        .collect();
+    if !releases.is_empty() {
+        steps.push(gha::run(
+            text(&format!("Databases and caches of {} in {}", app.name, st.namespace)),
+            Mapping::new()
+                .with("OVERLAY", text(&overlay))
+                .with("NAMESPACE", text(&st.namespace))
+                .with("RELEASES", text(&(releases.join("\n") + "\n"))),
+            &format!(
+                "# The releases of $OVERLAY/{helmfile} (`{command}` locally): name, chart, version, values.\n\
+                 cd \"$OVERLAY\"\n\
+                 while read -r name chart version values; do\n  \
+                 if [ -z \"$name\" ]; then continue; fi\n  \
+                 helm upgrade --install \"$name\" \"$chart\" --version \"$version\" --namespace \"$NAMESPACE\" \\\n    \
+                 --values \"$values\" --wait --timeout 10m\n\
+                 done <<<\"$RELEASES\"\n",
+                helmfile = platc_helm::HELMFILE,
+                command = "helmfile apply",
+            ),
+        ));
+    }
+    steps.push(gha::run(
+        text(&format!("Wait for the Deployments of {} in {}", app.name, st.namespace)),
+        Mapping::new()
+            .with("NAMESPACE", text(&st.namespace))
+            .with("SELECTOR", text(&app_selector(app))),
+        "kubectl rollout status deployment --namespace \"$NAMESPACE\" --selector \"$SELECTOR\" --timeout 10m\n",
+    ));
+    steps
+}
+
+/// Header lines that state the order of a stage deploy's jobs.
+fn deploy_order(terraform: bool, stage: &str) -> Vec<String> {
+    let mut lines = vec!["Order: platc check, then every overlay builds, then".to_string()];
+    if terraform {
+        lines.push(format!(
+            "terraform apply of {OUTPUT_DIR}/terraform/{stage} (managed stores, secret-manager entries), then"
+        ));
+    }
+    lines.push(
+        "per app: kubectl apply -k, wait for the ExternalSecrets, the Helm releases of its in-cluster"
+            .to_string(),
+    );
+    lines.push("stores (as its helmfile), and wait for its Deployments.".to_string());
+    lines
+}
+
+/// The job of a stage deploy that applies the stage's Terraform before anything is deployed
+/// that needs it. It shares its concurrency group with the by-hand apply of terraform.yml.
+fn terraform_apply_job(ir: &Ir, stage: &str) -> Mapping {
+    job(text(&format!("terraform apply {stage}")), 60, true)
+        .with("environment", text(stage))
+        .with("concurrency", terraform_concurrency(stage))
+        .with("env", terraform_job_env(ir, stage))
+        .with("steps", Yaml::Seq(terraform_steps(ir, stage, true)))
+}
+
+fn terraform_concurrency(stage: &str) -> Mapping {
+    Mapping::new()
+        .with("group", text(&format!("terraform-apply-{stage}")))
+        .with("cancel-in-progress", false)
+}
+
+fn terraform_job_env(ir: &Ir, stage: &str) -> Mapping {
+    cloud::terraform_env(&ir.platform)
+        .with("TF_DIR", text(&format!("{OUTPUT_DIR}/terraform/{stage}")))
+        .with("TF_IN_AUTOMATION", "true")
 }
 
 /// Stages whose Terraform directory exists (the same rule as platc-terraform's): some store
@@ -342,17 +453,11 @@ fn terraform(ir: &Ir) -> Option<Workflow> {
                 Yaml::Seq(vec![Yaml::from(format!("{OUTPUT_DIR}/terraform/**"))]),
             ),
         )
-        .with(
-            "release",
-            Mapping::new().with("types", Yaml::Seq(vec![Yaml::from("published")])),
-        )
         .with("workflow_dispatch", Mapping::new());
 
     let mut jobs = Mapping::new();
     for stage in &stages {
-        let env = cloud::terraform_env(&ir.platform)
-            .with("TF_DIR", text(&format!("{OUTPUT_DIR}/terraform/{stage}")))
-            .with("TF_IN_AUTOMATION", "true");
+        let env = terraform_job_env(ir, stage);
         jobs.insert(
             format!("plan-{stage}"),
             job(text(&format!("terraform plan {stage}")), 30, true)
@@ -363,17 +468,9 @@ fn terraform(ir: &Ir) -> Option<Workflow> {
         jobs.insert(
             format!("apply-{stage}"),
             job(text(&format!("terraform apply {stage}")), 60, true)
-                .with(
-                    "if",
-                    "github.event_name == 'release' || github.event_name == 'workflow_dispatch'",
-                )
+                .with("if", "github.event_name == 'workflow_dispatch'")
                 .with("environment", text(stage))
-                .with(
-                    "concurrency",
-                    Mapping::new()
-                        .with("group", text(&format!("terraform-apply-{stage}")))
-                        .with("cancel-in-progress", false),
-                )
+                .with("concurrency", terraform_concurrency(stage))
                 .with("env", env)
                 .with("steps", Yaml::Seq(terraform_steps(ir, stage, true))),
         );
@@ -384,7 +481,9 @@ fn terraform(ir: &Ir) -> Option<Workflow> {
             "Terraform of the stages with cloud-managed stores ({}), one directory each under {OUTPUT_DIR}/terraform/.",
             stages.join(", ")
         ),
-        "Plans on pull requests that change it; applies when a GitHub release is published, or by hand.".to_string(),
+        "Plans on pull requests that change it; applies only by hand here (Actions → Run workflow).".to_string(),
+        "Each stage's deploy workflow applies its directory itself, before the stage's apps, so that".to_string(),
+        "databases and secret-manager entries exist when the apps that need them roll out.".to_string(),
         "Each apply job runs in the GitHub environment named after its stage: add required reviewers".to_string(),
         "there (Settings → Environments) so that no apply runs without an approval. Plans run without".to_string(),
         "an environment: give the repository-level secrets a read-only role and the environments".to_string(),
@@ -404,6 +503,129 @@ fn terraform(ir: &Ir) -> Option<Workflow> {
         jobs,
     );
     Some(render(file, &comments, doc))
+}
+
+const CORE_SERVICES: &str = "core-services.yml";
+
+/// `core-services.yml`: the cluster-wide releases and objects every stage relies on. Namespaces
+/// first (with their Pod Security labels), then the Helm releases of the helmfile in its order
+/// (kube-prometheus-stack first: the others' ServiceMonitors need its CRDs), then the objects
+/// that need the charts' CRDs (ClusterIssuers, the ClusterSecretStore, the event bus).
+fn core_services(ir: &Ir) -> Workflow {
+    let file = CORE_SERVICES.to_string();
+    let dir = format!("{OUTPUT_DIR}/{}", platc_core::DIR);
+    let releases: Vec<String> = platc_core::helm::releases(ir)
+        .iter()
+        .map(|r| {
+            let (chart, repo) = match platc_core::helm::REPOSITORIES
+                .iter()
+                .find(|repo| repo.name == r.repository)
+            {
+                Some(repo) if repo.oci => {
+                    (format!("oci://{}/{}", repo.url, r.chart), "-".to_string())
+                }
+                Some(repo) => (r.chart.to_string(), repo.url.to_string()),
+                None => (format!("{}/{}", r.repository, r.chart), "-".to_string()),
+            };
+            format!(
+                "{} {} {} {} {} {}",
+                r.name,
+                chart,
+                repo,
+                r.version,
+                r.namespace,
+                r.values_file()
+            )
+        })
+        .collect();
+    let mut steps = vec![gha::checkout()];
+    steps.extend(cloud::credentials(&ir.platform, false));
+    steps.push(cloud::kubeconfig(&ir.platform));
+    steps.push(gha::setup_helm());
+    steps.push(gha::run(
+        "Namespaces",
+        Mapping::new().with("DIR", text(&dir)),
+        "kubectl apply -f \"$DIR/namespace.yaml\"\n",
+    ));
+    steps.push(gha::run(
+        "Helm releases",
+        Mapping::new()
+            .with("DIR", text(&dir))
+            .with("RELEASES", text(&(releases.join("\n") + "\n"))),
+        &format!(
+            "# The releases of $DIR/{helmfile} in its order (`helmfile -f {core}/{helmfile} apply` locally):\n\
+             # name, chart, repository (- for OCI), version, namespace, values.\n\
+             cd \"$DIR\"\n\
+             while read -r name chart repo version namespace values; do\n  \
+             if [ -z \"$name\" ]; then continue; fi\n  \
+             source=()\n  \
+             if [ \"$repo\" != - ]; then source=(--repo \"$repo\"); fi\n  \
+             helm upgrade --install \"$name\" \"$chart\" \"${{source[@]}}\" --version \"$version\" \\\n    \
+             --namespace \"$namespace\" --values \"$values\" --wait --timeout 10m\n\
+             done <<<\"$RELEASES\"\n",
+            helmfile = platc_helm::HELMFILE,
+            core = platc_core::DIR,
+        ),
+    ));
+    steps.push(gha::run(
+        "Objects that need the charts' CRDs",
+        Mapping::new().with("DIR", text(&dir)),
+        "kubectl apply -k \"$DIR\"\n",
+    ));
+    let jobs = Mapping::new()
+        .with("check", check_job())
+        .with(
+            "build",
+            job(Yaml::from("kubectl kustomize"), 10, false)
+                .with("needs", needs("check"))
+                .with(
+                    "steps",
+                    Yaml::Seq(vec![
+                        gha::checkout(),
+                        gha::run(
+                            "Build core-services",
+                            Mapping::new().with("DIR", text(&dir)),
+                            "kubectl kustomize \"$DIR\" >/dev/null\n",
+                        ),
+                    ]),
+                ),
+        )
+        .with(
+            "deploy",
+            job(Yaml::from("Deploy core-services"), 60, true)
+                .with("needs", needs("build"))
+                .with("environment", text(platc_core::DIR))
+                .with("steps", Yaml::Seq(steps)),
+        );
+    let on = Mapping::new()
+        .with(
+            "push",
+            Mapping::new()
+                .with("branches", Yaml::Seq(vec![Yaml::from("main")]))
+                .with("paths", Yaml::Seq(vec![Yaml::from(format!("{dir}/**"))])),
+        )
+        .with("workflow_dispatch", Mapping::new());
+    let mut comments = vec![
+        format!(
+            "Installs core-services (namespace {}) on every push to main that changes {dir}/, or by hand.",
+            ir.core.namespace
+        ),
+        "Every stage runs on it: the deploy job runs in the GitHub environment `core-services`; add".to_string(),
+        "required reviewers there (Settings → Environments) so that no change reaches the cluster unapproved.".to_string(),
+        "Order: namespaces, the Helm releases of its helmfile in order, then kubectl apply -k for the".to_string(),
+        "objects that need the charts' CRDs (ClusterIssuers, ClusterSecretStore, event bus, policies).".to_string(),
+    ];
+    comments.extend(assumptions(&file));
+    comments.extend(cloud_settings(ir));
+    let doc = workflow(
+        Yaml::from("core-services"),
+        on,
+        Mapping::new()
+            .with("group", "core-services")
+            .with("cancel-in-progress", false),
+        jobs,
+    );
+    render(file, &comments, doc)
 }
 
 fn platc_check(files: &[String]) -> Workflow {

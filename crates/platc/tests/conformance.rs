@@ -292,7 +292,8 @@ fn fixtures() -> Vec<(String, PathBuf)> {
                 .filter_map(Result::ok)
                 .filter(|e| e.path().is_dir())
                 .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
-                .filter(|(name, _)| name != "invalid")
+                // `scaffold` holds `platc new-service` output, not rendered platforms.
+                .filter(|(name, _)| name != "invalid" && name != "scaffold")
                 .collect()
         })
         .unwrap_or_default();

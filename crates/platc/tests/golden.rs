@@ -192,3 +192,92 @@ fn invalid_fixtures_match_golden_diagnostics() {
         failures.join("\n")
     );
 }
+
+/// `platc new-service` cases: (golden name, fixture, arguments after `new-service`).
+const SCAFFOLDS: &[(&str, &str, &[&str])] = &[
+    (
+        "example-billing",
+        "example",
+        &[
+            "billing",
+            "--app",
+            "shop",
+            "--port",
+            "8080",
+            "--database",
+            "postgresql",
+            "--expose",
+            "billing",
+        ],
+    ),
+    (
+        "minimal-new-app",
+        "minimal",
+        &["reports", "--app", "analytics", "--database", "mongodb"],
+    ),
+];
+
+/// A scaffolded service matches `golden/scaffold/<case>/`: the edited platform.toml and every
+/// file of the service folder, byte for byte.
+#[test]
+fn scaffolded_services_match_golden() {
+    let mut failures = Vec::new();
+    for (case, fixture, args) in SCAFFOLDS {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        std::fs::copy(
+            root().join("fixtures").join(fixture).join("platform.toml"),
+            tmp.path().join("platform.toml"),
+        )
+        .expect("copy fixture");
+        let out = Command::new(env!("CARGO_BIN_EXE_platc"))
+            .current_dir(tmp.path())
+            .arg("new-service")
+            .args(*args)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run platc");
+        if out.status.code() != Some(0) {
+            failures.push(format!(
+                "{case}: exit {:?}\n{}",
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+            continue;
+        }
+        let rendered = read_tree(tmp.path());
+        let golden_dir = root().join("golden/scaffold").join(case);
+        if updating() {
+            if golden_dir.exists() {
+                std::fs::remove_dir_all(&golden_dir).expect("clear golden dir");
+            }
+            for (path, bytes) in &rendered {
+                let target = golden_dir.join(path);
+                std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+                std::fs::write(&target, bytes).expect("write golden");
+            }
+            continue;
+        }
+        let golden = read_tree(&golden_dir);
+        for (path, bytes) in &rendered {
+            match golden.get(path) {
+                None => failures.push(format!(
+                    "{case}: new file {path} (not in golden)\n{}",
+                    diff(&format!("scaffold/{case}/{path}"), b"", bytes)
+                )),
+                Some(old) if old != bytes => failures.push(format!(
+                    "{case}: {path} differs\n{}",
+                    diff(&format!("scaffold/{case}/{path}"), old, bytes)
+                )),
+                Some(_) => {}
+            }
+        }
+        for path in golden.keys().filter(|p| !rendered.contains_key(*p)) {
+            failures.push(format!("{case}: {path} is in golden but no longer written"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{}\n\nif intended, run UPDATE_GOLDEN=1 cargo test -p platc --test golden and review the diff",
+        failures.join("\n")
+    );
+}
