@@ -9,7 +9,8 @@
 //!                                 #   node-exporter namespace (`privileged`)
 //!   cluster-issuers.yaml          #   Let's Encrypt production + staging (with an ACME email)
 //!   secret-store.yaml             #   ServiceAccount + ClusterSecretStore for the cloud
-//!   event-bus.yaml                #   Strimzi Kafka (KRaft), KafkaNodePool, KafkaTopics
+//!   event-bus.yaml                #   Strimzi Kafka (KRaft, SCRAM + ACLs), KafkaNodePool, KafkaTopics
+//!                                 #   and KafkaUsers per stage, per-stage secret stores for clients
 //!   network-isolation.yaml        #   NetworkPolicies of the core namespace
 //! ```
 //!

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use platc_ir::{Cloud, Ir};
+use platc_ir::{Cloud, EventClientIr, Ir};
 use platc_yaml::{Mapping, Yaml};
 
 use crate::cloud;
@@ -172,15 +172,196 @@ pub(crate) fn secret_store(ir: &Ir) -> Vec<Yaml> {
     vec![sa.into(), store.into()]
 }
 
-/// Every event some service publishes, in name order (subscribed events are published by
-/// definition: `platc check` refuses a subscription nobody publishes).
-pub(crate) fn topics(ir: &Ir) -> BTreeSet<&str> {
-    ir.apps
-        .iter()
-        .flat_map(|a| &a.services)
-        .flat_map(|s| &s.publishes)
-        .map(String::as_str)
+/// Every (stage, topic) that some workload publishes to, in order: topics are per stage, so a
+/// stage's services never share a topic with another stage's (subscribed events are published
+/// by definition: `platc check` refuses a subscription nobody publishes).
+pub(crate) fn topics(ir: &Ir) -> BTreeSet<(&str, &str)> {
+    event_clients(ir)
+        .flat_map(|(stage, _, e)| e.publishes.iter().map(move |t| (stage, t.topic.as_str())))
         .collect()
+}
+
+/// Every workload with event-bus access: (stage, namespace, client), in app, stage and service
+/// order.
+fn event_clients(ir: &Ir) -> impl Iterator<Item = (&str, &str, &EventClientIr)> {
+    ir.apps.iter().flat_map(|a| {
+        a.stages.iter().flat_map(|st| {
+            st.workloads.iter().filter_map(move |w| {
+                w.events
+                    .as_ref()
+                    .map(|e| (st.stage.as_str(), st.namespace.as_str(), e))
+            })
+        })
+    })
+}
+
+fn acl(kind: &str, name: &str, operations: &[&str]) -> Yaml {
+    Mapping::new()
+        .with(
+            "resource",
+            Mapping::new()
+                .with("type", kind)
+                .with("name", name)
+                .with("patternType", "literal"),
+        )
+        .with(
+            "operations",
+            Yaml::Seq(operations.iter().map(|o| Yaml::from(*o)).collect()),
+        )
+        .into()
+}
+
+/// One KafkaUser per event client: SCRAM-SHA-512 (the User Operator generates the password
+/// into a Secret of the same name) and exactly the ACLs its declarations need — write and
+/// describe on the topics it publishes, read and describe on those it subscribes to, read on
+/// its own consumer group. Nothing else: no prefix patterns, no cluster operations.
+fn kafka_user(ns: &str, cluster: &str, e: &EventClientIr) -> Yaml {
+    let mut acls = Vec::new();
+    for t in &e.publishes {
+        acls.push(acl("topic", &t.topic, &["Write", "Describe"]));
+    }
+    for t in &e.subscribes {
+        acls.push(acl("topic", &t.topic, &["Read", "Describe"]));
+    }
+    if let Some(group) = &e.group {
+        acls.push(acl("group", group, &["Read"]));
+    }
+    object(
+        "kafka.strimzi.io/v1",
+        "KafkaUser",
+        metadata(&e.user, Some(ns), &[("strimzi.io/cluster", cluster)]),
+    )
+    .with(
+        "spec",
+        Mapping::new()
+            .with(
+                "authentication",
+                Mapping::new().with("type", "scram-sha-512"),
+            )
+            .with(
+                "authorization",
+                Mapping::new()
+                    .with("type", "simple")
+                    .with("acls", Yaml::Seq(acls)),
+            ),
+    )
+    .into()
+}
+
+/// Per stage with event clients: a ServiceAccount that may `get` exactly the stage's user
+/// Secrets and the cluster CA (nothing else in the core namespace), and a ClusterSecretStore
+/// (External Secrets' Kubernetes provider) acting as it, usable only from the stage's
+/// namespaces. A service's ExternalSecret copies its own password and the CA through it.
+fn event_bus_access(ir: &Ir, ns: &str, cluster: &str) -> Vec<Yaml> {
+    let mut stages: std::collections::BTreeMap<&str, (BTreeSet<&str>, BTreeSet<&str>)> =
+        std::collections::BTreeMap::new();
+    for (stage, namespace, e) in event_clients(ir) {
+        let entry = stages.entry(stage).or_default();
+        entry.0.insert(namespace);
+        entry.1.insert(e.user.as_str());
+    }
+    let ca_secret = format!("{cluster}-cluster-ca-cert");
+    let mut out = Vec::new();
+    for (stage, (namespaces, users)) in stages {
+        let name = platc_ir::event_bus_secret_store(stage);
+        out.push(
+            object("v1", "ServiceAccount", metadata(&name, Some(ns), &[]))
+                .with("automountServiceAccountToken", false)
+                .into(),
+        );
+        let mut secrets: Vec<Yaml> = vec![Yaml::from(ca_secret.as_str())];
+        secrets.extend(users.iter().map(|u| Yaml::from(*u)));
+        out.push(
+            object(
+                "rbac.authorization.k8s.io/v1",
+                "Role",
+                metadata(&name, Some(ns), &[]),
+            )
+            .with(
+                "rules",
+                Yaml::Seq(vec![Yaml::Map(
+                    Mapping::new()
+                        .with("apiGroups", Yaml::Seq(vec![Yaml::from("")]))
+                        .with("resources", Yaml::Seq(vec![Yaml::from("secrets")]))
+                        .with("resourceNames", Yaml::Seq(secrets))
+                        .with("verbs", Yaml::Seq(vec![Yaml::from("get")])),
+                )]),
+            )
+            .into(),
+        );
+        out.push(
+            object(
+                "rbac.authorization.k8s.io/v1",
+                "RoleBinding",
+                metadata(&name, Some(ns), &[]),
+            )
+            .with(
+                "roleRef",
+                Mapping::new()
+                    .with("apiGroup", "rbac.authorization.k8s.io")
+                    .with("kind", "Role")
+                    .with("name", name.as_str()),
+            )
+            .with(
+                "subjects",
+                Yaml::Seq(vec![Yaml::Map(
+                    Mapping::new()
+                        .with("kind", "ServiceAccount")
+                        .with("name", name.as_str())
+                        .with("namespace", ns),
+                )]),
+            )
+            .into(),
+        );
+        out.push(
+            object(
+                "external-secrets.io/v1",
+                "ClusterSecretStore",
+                metadata(&name, None, &[]),
+            )
+            .with(
+                "spec",
+                Mapping::new()
+                    .with(
+                        "conditions",
+                        Yaml::Seq(vec![Yaml::Map(Mapping::new().with(
+                            "namespaces",
+                            Yaml::Seq(namespaces.iter().map(|n| Yaml::from(*n)).collect()),
+                        ))]),
+                    )
+                    .with(
+                        "provider",
+                        Mapping::new().with(
+                            "kubernetes",
+                            Mapping::new()
+                                .with("remoteNamespace", ns)
+                                .with(
+                                    "server",
+                                    Mapping::new().with(
+                                        "caProvider",
+                                        Mapping::new()
+                                            .with("type", "ConfigMap")
+                                            .with("name", "kube-root-ca.crt")
+                                            .with("key", "ca.crt")
+                                            .with("namespace", ns),
+                                    ),
+                                )
+                                .with(
+                                    "auth",
+                                    Mapping::new().with(
+                                        "serviceAccount",
+                                        Mapping::new()
+                                            .with("name", name.as_str())
+                                            .with("namespace", ns),
+                                    ),
+                                ),
+                        ),
+                    ),
+            )
+            .into(),
+        );
+    }
+    out
 }
 
 /// Strimzi (`kafka.strimzi.io/v1`, KRaft): the Kafka cluster, its one node pool of combined
@@ -192,7 +373,11 @@ pub(crate) fn event_bus(ir: &Ir) -> Vec<Yaml> {
         .with("name", "tls")
         .with("port", i64::from(ir.core.peers.kafka_port))
         .with("type", "internal")
-        .with("tls", true);
+        .with("tls", true)
+        .with(
+            "authentication",
+            Mapping::new().with("type", "scram-sha-512"),
+        );
     let config = Mapping::new()
         .with("auto.create.topics.enable", false)
         .with("default.replication.factor", KAFKA_REPLICAS)
@@ -213,11 +398,14 @@ pub(crate) fn event_bus(ir: &Ir) -> Vec<Yaml> {
                 Mapping::new()
                     .with("version", KAFKA_VERSION)
                     .with("listeners", Yaml::Seq(vec![Yaml::Map(listener)]))
+                    .with("authorization", Mapping::new().with("type", "simple"))
                     .with("config", config),
             )
             .with(
                 "entityOperator",
-                Mapping::new().with("topicOperator", Mapping::new()),
+                Mapping::new()
+                    .with("topicOperator", Mapping::new())
+                    .with("userOperator", Mapping::new()),
             ),
     );
     let resources = Mapping::new()
@@ -256,7 +444,7 @@ pub(crate) fn event_bus(ir: &Ir) -> Vec<Yaml> {
             .with("resources", resources),
     );
     let mut out = vec![Yaml::Map(kafka), Yaml::Map(pool)];
-    for topic in topics(ir) {
+    for (_, topic) in topics(ir) {
         out.push(
             object(
                 "kafka.strimzi.io/v1",
@@ -273,5 +461,9 @@ pub(crate) fn event_bus(ir: &Ir) -> Vec<Yaml> {
             .into(),
         );
     }
+    for (_, _, e) in event_clients(ir) {
+        out.push(kafka_user(ns, cluster, e));
+    }
+    out.extend(event_bus_access(ir, ns, cluster));
     out
 }

@@ -325,17 +325,120 @@ fn the_event_bus_is_kraft_strimzi_v1_with_a_topic_per_event() {
         .iter()
         .map(|t| t["metadata"]["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["order-created"]);
+    // One topic per stage and event: a test client cannot reach a prod topic by name.
+    assert_eq!(names, ["prod.order-created", "test.order-created"]);
     for x in pools.iter().chain(&topics) {
         assert_eq!(x["metadata"]["labels"]["strimzi.io/cluster"], "events");
     }
+    // Clients authenticate (SCRAM) and the brokers authorise every request (ACLs).
+    assert_eq!(listener["authentication"]["type"], "scram-sha-512");
+    assert_eq!(k["spec"]["kafka"]["authorization"]["type"], "simple");
+    assert!(k["spec"]["entityOperator"].get("userOperator").is_some());
+
+    // One user per service and stage, with exactly the ACLs its declarations need.
+    let users = kinds(&o, "KafkaUser");
+    let user = |name: &str| {
+        users
+            .iter()
+            .find(|u| u["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("no KafkaUser {name}"))
+    };
+    assert_eq!(users.len(), 4);
+    let acls = |name: &str| -> Vec<(String, String, Vec<String>)> {
+        user(name)["spec"]["authorization"]["acls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                assert_eq!(a["resource"]["patternType"], "literal");
+                (
+                    a["resource"]["type"].as_str().unwrap().to_string(),
+                    a["resource"]["name"].as_str().unwrap().to_string(),
+                    a["operations"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|o| o.as_str().unwrap().to_string())
+                        .collect(),
+                )
+            })
+            .collect()
+    };
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        acls("prod.shop.orders"),
+        [(
+            "topic".to_string(),
+            "prod.order-created".to_string(),
+            s(&["Write", "Describe"])
+        )]
+    );
+    assert_eq!(
+        acls("test.shop.notification"),
+        [
+            (
+                "topic".to_string(),
+                "test.order-created".to_string(),
+                s(&["Read", "Describe"])
+            ),
+            (
+                "group".to_string(),
+                "test.shop.notification".to_string(),
+                s(&["Read"])
+            ),
+        ]
+    );
+    assert_eq!(
+        user("test.shop.orders")["spec"]["authentication"]["type"],
+        "scram-sha-512"
+    );
+
+    // Per stage, a secret store usable only from that stage's namespaces, whose account may
+    // read only that stage's user Secrets and the cluster CA.
+    let stores = kinds(&o, "ClusterSecretStore");
+    let test_store = stores
+        .iter()
+        .find(|s| s["metadata"]["name"] == "event-bus-test")
+        .unwrap();
+    assert_eq!(
+        test_store["spec"]["conditions"][0]["namespaces"],
+        serde_json::json!(["shop-test"])
+    );
+    assert_eq!(
+        test_store["spec"]["provider"]["kubernetes"]["auth"]["serviceAccount"]["name"],
+        "event-bus-test"
+    );
+    let roles = kinds(&o, "Role");
+    let test_role = roles
+        .iter()
+        .find(|r| r["metadata"]["name"] == "event-bus-test")
+        .unwrap();
+    assert_eq!(test_role["rules"].as_array().unwrap().len(), 1);
+    assert_eq!(test_role["rules"][0]["verbs"], serde_json::json!(["get"]));
+    assert_eq!(
+        test_role["rules"][0]["resourceNames"],
+        serde_json::json!([
+            "events-cluster-ca-cert",
+            "test.shop.notification",
+            "test.shop.orders"
+        ])
+    );
 
     let two = objects(&render(&common::ir(&common::platform("gcp", true, false))));
     let names: Vec<String> = kinds(&two, "KafkaTopic")
         .iter()
         .map(|t| t["metadata"]["name"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(names, ["cart-updated", "page-viewed"]);
+    assert!(
+        names.contains(&"prod.cart-updated".to_string()),
+        "{names:?}"
+    );
+    assert!(
+        names
+            .iter()
+            .all(|n| n.ends_with(".cart-updated") || n.ends_with(".page-viewed")),
+        "{names:?}"
+    );
 
     let none = render(&common::fixture("minimal"));
     assert!(file(&none, "event-bus.yaml").is_none());

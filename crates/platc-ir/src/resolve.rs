@@ -140,6 +140,39 @@ fn core_peers(core: &str) -> CorePeers {
     }
 }
 
+/// A service's event-bus access in one stage; `None` when it neither publishes nor subscribes.
+fn event_client(core: &CoreIr, stage: &str, app: &str, svc: &ServiceIr) -> Option<EventClientIr> {
+    if svc.publishes.is_empty() && svc.subscribes.is_empty() {
+        return None;
+    }
+    let topics = |events: &[String]| -> Vec<TopicIr> {
+        let mut t: Vec<TopicIr> = events
+            .iter()
+            .map(|e| TopicIr {
+                event: e.clone(),
+                topic: event_topic(stage, e),
+            })
+            .collect();
+        t.sort();
+        t
+    };
+    let cluster = &core.peers.kafka_cluster;
+    let user = format!("{stage}.{app}.{}", svc.name);
+    Some(EventClientIr {
+        group: (!svc.subscribes.is_empty()).then(|| user.clone()),
+        user,
+        credentials_secret: format!("{}-event-bus", svc.name),
+        secret_store: event_bus_secret_store(stage),
+        bootstrap: format!(
+            "{cluster}-kafka-bootstrap.{}.svc:{}",
+            core.namespace, core.peers.kafka_port
+        ),
+        ca_secret: format!("{cluster}-cluster-ca-cert"),
+        publishes: topics(&svc.publishes),
+        subscribes: topics(&svc.subscribes),
+    })
+}
+
 fn stage(s: &Stage) -> Result<StageIr, ResolveError> {
     let kind = match &s.joins {
         Some(j) => StageKind::Joins {
@@ -235,6 +268,7 @@ fn app(
                 settings,
                 database: data_store(platform, &a.name.value, model, st, false, &managed_cidrs)?,
                 cache: data_store(platform, &a.name.value, model, st, true, &managed_cidrs)?,
+                events: event_client(core, &st.name.value, &a.name.value, base),
                 overridden,
             });
         }

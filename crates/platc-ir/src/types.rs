@@ -202,8 +202,52 @@ pub struct WorkloadIr {
     pub settings: Settings,
     pub database: Option<DataStoreIr>,
     pub cache: Option<DataStoreIr>,
+    /// The service's access to the event bus in this stage, when it publishes or subscribes.
+    pub events: Option<EventClientIr>,
     /// Whether this stage's settings differ from the base (the overlay patches only then).
     pub overridden: Overrides,
+}
+
+/// One service's access to the event bus in one stage. Topics, users and consumer groups are
+/// per stage, so a test workload can neither read nor write a prod topic: the broker's ACLs
+/// (Strimzi simple authorization) enforce it, not just naming.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventClientIr {
+    /// KafkaUser in the core namespace and SASL SCRAM-SHA-512 user name:
+    /// `<stage>.<app>.<service>` (names are DNS labels, so the dots keep them apart).
+    pub user: String,
+    /// The one consumer group the user may use (its own name), when it subscribes.
+    pub group: Option<String>,
+    /// Secret in the app's namespace with `password` (the user's) and `ca.crt` (the cluster
+    /// CA the brokers' certificates chain to): `<service>-event-bus`.
+    pub credentials_secret: String,
+    /// ClusterSecretStore that reads the stage's users' Secrets (made by Strimzi's User
+    /// Operator) and the cluster CA from the core namespace, usable only from the stage's
+    /// namespaces: `event-bus-<stage>`.
+    pub secret_store: String,
+    /// Bootstrap address, `host:port`.
+    pub bootstrap: String,
+    /// Secret in the core namespace holding the cluster CA certificate.
+    pub ca_secret: String,
+    pub publishes: Vec<TopicIr>,
+    pub subscribes: Vec<TopicIr>,
+}
+
+/// An event and the Kafka topic that carries it in one stage: `<stage>.<event>`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TopicIr {
+    pub event: String,
+    pub topic: String,
+}
+
+/// The topic of `event` in `stage`.
+pub fn event_topic(stage: &str, event: &str) -> String {
+    format!("{stage}.{event}")
+}
+
+/// The ClusterSecretStore that hands a stage's event-bus clients their credentials.
+pub fn event_bus_secret_store(stage: &str) -> String {
+    format!("event-bus-{stage}")
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

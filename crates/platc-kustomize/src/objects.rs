@@ -466,6 +466,25 @@ pub(crate) fn connection_config_map(svc: &ServiceIr, w: &WorkloadIr) -> Option<Y
         }
         data.insert(format!("{p}_TLS"), if s.tls { "true" } else { "false" });
     }
+    if let Some(e) = &w.events {
+        data.insert("KAFKA_BOOTSTRAP_SERVERS", e.bootstrap.as_str());
+        data.insert("KAFKA_SECURITY_PROTOCOL", "SASL_SSL");
+        data.insert("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512");
+        data.insert("KAFKA_USERNAME", e.user.as_str());
+        if let Some(group) = &e.group {
+            data.insert("KAFKA_CONSUMER_GROUP", group.as_str());
+        }
+        // Event names are DNS labels: upper-cased with `-` → `_` they stay distinct.
+        for t in e.publishes.iter().chain(&e.subscribes) {
+            data.insert(
+                format!(
+                    "KAFKA_TOPIC_{}",
+                    t.event.to_ascii_uppercase().replace('-', "_")
+                ),
+                t.topic.as_str(),
+            );
+        }
+    }
     if data.is_empty() {
         return None;
     }
@@ -528,6 +547,30 @@ pub(crate) fn external_secrets(svc: &ServiceIr, w: &WorkloadIr, store: &str) -> 
             )
         })
         .collect();
+    if let Some(e) = &w.events {
+        let item = |key: &str, remote: &str, property: &str| {
+            Yaml::Map(
+                Mapping::new().with("secretKey", key).with(
+                    "remoteRef",
+                    Mapping::new()
+                        .with("key", remote)
+                        .with("property", property),
+                ),
+            )
+        };
+        out.push(external_secret(
+            &e.credentials_secret,
+            &svc.labels,
+            &e.secret_store,
+            Mapping::new().with(
+                "data",
+                Yaml::Seq(vec![
+                    item("password", &e.user, "password"),
+                    item("ca.crt", &e.ca_secret, "ca.crt"),
+                ]),
+            ),
+        ));
+    }
     if !svc.secrets.is_empty() {
         let data = svc
             .secrets
@@ -598,6 +641,29 @@ pub(crate) fn credential_wiring(
         ));
         volumes.push(secret_volume(&volume, &s.credentials_secret, items));
     }
+    if let Some(e) = &w.events {
+        let dir = mount_dir("event-bus");
+        env.push(file_env(
+            "KAFKA_PASSWORD_FILE".into(),
+            format!("{dir}/password"),
+        ));
+        env.push(file_env(
+            "KAFKA_SSL_CA_FILE".into(),
+            format!("{dir}/ca.crt"),
+        ));
+        mounts.push(Yaml::Map(
+            Mapping::new()
+                .with("name", "event-bus-credentials")
+                .with("mountPath", dir)
+                .with("readOnly", true),
+        ));
+        let item = |k: &str| Yaml::Map(Mapping::new().with("key", k).with("path", k));
+        volumes.push(secret_volume(
+            "event-bus-credentials",
+            &e.credentials_secret,
+            vec![item("password"), item("ca.crt")],
+        ));
+    }
     if !svc.secrets.is_empty() {
         let items = svc
             .secrets
@@ -628,7 +694,7 @@ pub(crate) fn credential_wiring(
             items,
         ));
     }
-    let config = stores(w).next().is_some();
+    let config = stores(w).next().is_some() || w.events.is_some();
     (env, mounts, volumes, config)
 }
 
