@@ -388,7 +388,32 @@ fn external_dns(ir: &Ir) -> Yaml {
                 ]),
             );
         }
-        Cloud::Azure => {}
+        Cloud::Azure => {
+            // Workload identity: the webhook injects the federated token into labelled pods;
+            // the provider reads tenant, subscription and resource group from azure.json.
+            values.insert(
+                "podLabels",
+                Mapping::new().with("azure.workload.identity/use", "true"),
+            );
+            values.insert(
+                "extraVolumes",
+                Yaml::Seq(vec![Yaml::Map(
+                    Mapping::new().with("name", "azure-config-file").with(
+                        "configMap",
+                        Mapping::new().with("name", crate::objects::EXTERNAL_DNS_AZURE_CONFIG),
+                    ),
+                )]),
+            );
+            values.insert(
+                "extraVolumeMounts",
+                Yaml::Seq(vec![Yaml::Map(
+                    Mapping::new()
+                        .with("name", "azure-config-file")
+                        .with("mountPath", "/etc/kubernetes")
+                        .with("readOnly", true),
+                )]),
+            );
+        }
     }
     let annotations: Mapping = cloud::identity_annotations(ir, cloud::EXTERNAL_DNS_ACCOUNT)
         .into_iter()

@@ -14,8 +14,9 @@
 //!   network-isolation.yaml        #   NetworkPolicies of the core namespace
 //! ```
 //!
-//! Install with `helmfile -f core-services/helmfile.yaml apply`, then
-//! `kubectl apply -k core-services`.
+//! Install with `kubectl apply -f core-services/namespace.yaml` (namespaces with their Pod
+//! Security labels, and what a chart needs at start), `helmfile -f core-services/helmfile.yaml
+//! apply`, then `kubectl apply -k core-services`.
 //!
 //! The per-service ServiceMonitor belongs to the app overlays; [`service_monitor`] builds it.
 //!
@@ -113,7 +114,23 @@ fn put(tree: &mut FileTree, file: &str, notes: &[String], docs: &[Yaml]) -> Resu
 pub fn emit(ir: &Ir) -> Result<FileTree, EmitError> {
     let mut tree = FileTree::new();
     let mut resources = vec!["namespace.yaml"];
-    put(&mut tree, "namespace.yaml", &[], &objects::namespaces(ir))?;
+    // Applied before any chart is installed: the namespaces' Pod Security labels must hold
+    // from the first pod on, and ExternalDNS on Azure needs its config file at start.
+    let mut first = objects::namespaces(ir);
+    first.extend(objects::external_dns_azure_config(ir));
+    let missing = objects::external_dns_azure_missing(ir);
+    let mut notes = vec![
+        "Apply this file before the charts (`kubectl apply -f namespace.yaml`): the namespaces'"
+            .to_string(),
+        "Pod Security labels hold from the first pod on.".to_string(),
+    ];
+    if !missing.is_empty() {
+        notes.push(format!(
+            "ExternalDNS on Azure needs [platform.identity] {} in platform.toml.",
+            missing.join(", ")
+        ));
+    }
+    put(&mut tree, "namespace.yaml", &notes, &first)?;
 
     let issuers = objects::cluster_issuers(ir);
     if !issuers.is_empty() {
@@ -182,10 +199,12 @@ pub fn emit(ir: &Ir) -> Result<FileTree, EmitError> {
         "helmfile.yaml",
         &[
             "Install or upgrade core-services, from the folder that holds core-services/:".into(),
+            "  kubectl apply -f core-services/namespace.yaml".into(),
             "  helmfile -f core-services/helmfile.yaml apply".into(),
             "  kubectl apply -k core-services".into(),
-            "The first installs the charts and their CRDs; the second the objects that need them."
+            "Namespaces (Pod Security labels) first, then the charts and their CRDs, then the objects"
                 .into(),
+            "that need them.".into(),
         ],
         &[helm::helmfile(ir)],
     )?;

@@ -68,6 +68,66 @@ fn namespace(ir: &Ir, name: &str, level: &str) -> Yaml {
 
 /// The core namespace (Pod Security `restricted`) and the node-exporter namespace
 /// (`privileged`: node-exporter needs the host's network, PID namespace and root file system).
+/// Name of the ConfigMap that holds ExternalDNS's `azure.json` (Azure only).
+pub(crate) const EXTERNAL_DNS_AZURE_CONFIG: &str = "external-dns-azure";
+
+/// ExternalDNS's Azure provider reads `/etc/kubernetes/azure.json`: tenant, subscription and
+/// resource group of the DNS zone, and workload identity instead of a client secret (no
+/// credential in it, hence a ConfigMap). It must exist before the chart's pod starts, so it
+/// lives in `namespace.yaml`, the file applied before any chart. The keys platform.toml does not
+/// name are left out and listed by [`external_dns_azure_missing`].
+pub(crate) fn external_dns_azure_config(ir: &Ir) -> Option<Yaml> {
+    if ir.platform.cloud != Cloud::Azure {
+        return None;
+    }
+    let i = &ir.platform.identity;
+    let mut config = serde_json::Map::new();
+    for (key, value) in [
+        ("tenantId", &i.azure_tenant_id),
+        ("subscriptionId", &i.azure_subscription_id),
+        ("resourceGroup", &i.azure_dns_resource_group),
+    ] {
+        if let Some(v) = value {
+            config.insert(key.to_string(), serde_json::Value::String(v.clone()));
+        }
+    }
+    config.insert(
+        "useWorkloadIdentityExtension".to_string(),
+        serde_json::Value::Bool(true),
+    );
+    let text = serde_json::to_string_pretty(&serde_json::Value::Object(config)).ok()? + "\n";
+    Some(
+        object(
+            "v1",
+            "ConfigMap",
+            metadata(EXTERNAL_DNS_AZURE_CONFIG, Some(&ir.core.namespace), &[]),
+        )
+        .with("data", Mapping::new().with("azure.json", text))
+        .into(),
+    )
+}
+
+/// The `[platform.identity]` keys ExternalDNS on Azure needs and platform.toml does not set.
+pub(crate) fn external_dns_azure_missing(ir: &Ir) -> Vec<&'static str> {
+    if ir.platform.cloud != Cloud::Azure {
+        return Vec::new();
+    }
+    let i = &ir.platform.identity;
+    [
+        ("azure-tenant-id", &i.azure_tenant_id),
+        ("azure-subscription-id", &i.azure_subscription_id),
+        ("azure-dns-resource-group", &i.azure_dns_resource_group),
+        (
+            "azure-external-dns-client-id",
+            &i.azure_external_dns_client_id,
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, v)| v.is_none())
+    .map(|(k, _)| k)
+    .collect()
+}
+
 pub(crate) fn namespaces(ir: &Ir) -> Vec<Yaml> {
     vec![
         namespace(ir, &ir.core.namespace, "restricted"),

@@ -596,3 +596,65 @@ fn service_monitors_name_the_right_port() {
     assert_eq!(sm["spec"]["endpoints"][0]["port"], "http");
     assert_eq!(sm["spec"]["endpoints"][0]["path"], "/metrics");
 }
+
+#[test]
+fn platform_identity_completes_the_workload_identities() {
+    // AWS: the account id turns the role names into IRSA ARNs, and nothing is left to note.
+    let aws = render(&common::fixture("operators"));
+    let store = file(&aws, "secret-store.yaml").unwrap();
+    assert!(
+        store.contains(
+            "eks.amazonaws.com/role-arn: \"arn:aws:iam::123456789012:role/initech-secret-store\""
+        ) || store.contains(
+            "eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/initech-secret-store"
+        ),
+        "{store}"
+    );
+    assert!(!store.contains("<account id>"), "{store}");
+    let dns = file(&aws, "helm/external-dns.values.yaml").unwrap();
+    assert!(
+        dns.contains("arn:aws:iam::123456789012:role/initech-external-dns"),
+        "{dns}"
+    );
+
+    // Azure: client and tenant ids on both accounts, the config file ExternalDNS reads, and the
+    // pod label the workload identity webhook looks for.
+    let azure = render(&common::fixture("multi-app"));
+    let store = file(&azure, "secret-store.yaml").unwrap();
+    assert!(!store.contains("needs its cloud identity"), "{store}");
+    let accounts = kinds(&objects(&azure), "ServiceAccount");
+    let sa = accounts
+        .iter()
+        .find(|a| a["metadata"]["name"] == "secret-store")
+        .unwrap();
+    assert_eq!(
+        sa["metadata"]["annotations"]["azure.workload.identity/client-id"],
+        "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"
+    );
+    assert_eq!(
+        sa["metadata"]["annotations"]["azure.workload.identity/tenant-id"],
+        "5f0c9a3e-1b2d-4c6e-8f70-9a1b2c3d4e5f"
+    );
+    let dns = file(&azure, "helm/external-dns.values.yaml").unwrap();
+    assert!(
+        dns.contains("1c2d3e4f-5a6b-4c7d-9e8f-0a1b2c3d4e5f"),
+        "{dns}"
+    );
+    assert!(
+        dns.contains("azure.workload.identity/use: \"true\""),
+        "{dns}"
+    );
+    let ns = objects(&azure);
+    let config = kinds(&ns, "ConfigMap");
+    let json: serde_json::Value =
+        serde_json::from_str(config[0]["data"]["azure.json"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({
+            "tenantId": "5f0c9a3e-1b2d-4c6e-8f70-9a1b2c3d4e5f",
+            "subscriptionId": "0b1c2d3e-4f50-4a6b-9c7d-8e9f0a1b2c3d",
+            "resourceGroup": "globex-dns",
+            "useWorkloadIdentityExtension": true
+        })
+    );
+}

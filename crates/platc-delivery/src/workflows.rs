@@ -543,7 +543,7 @@ fn core_services(ir: &Ir) -> Workflow {
     steps.push(cloud::kubeconfig(&ir.platform));
     steps.push(gha::setup_helm());
     steps.push(gha::run(
-        "Namespaces",
+        "Namespaces and what the charts need at start",
         Mapping::new().with("DIR", text(&dir)),
         "kubectl apply -f \"$DIR/namespace.yaml\"\n",
     ));

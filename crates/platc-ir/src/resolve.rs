@@ -49,6 +49,7 @@ pub fn resolve(doc: &Document) -> Result<Ir, ResolveError> {
             .as_ref()
             .map(|k| k.value.clone())
             .unwrap_or_else(|| "1.31".to_string()),
+        identity: identity(doc.platform.identity.as_ref()),
     };
     let issuer = doc
         .core
@@ -137,6 +138,22 @@ fn core_peers(core: &str) -> CorePeers {
         kafka_port: 9093,
         acme_solver: labels(&[("acme.cert-manager.io/http01-solver", "true")]),
         acme_solver_port: 8089,
+    }
+}
+
+fn identity(i: Option<&platc_model::Identity>) -> IdentityIr {
+    let Some(i) = i else {
+        return IdentityIr::default();
+    };
+    let v = |x: &Option<platc_model::Sp<String>>| x.as_ref().map(|s| s.value.clone());
+    IdentityIr {
+        aws_account_id: v(&i.aws_account_id),
+        azure_tenant_id: v(&i.azure_tenant_id),
+        azure_subscription_id: v(&i.azure_subscription_id),
+        azure_secret_store_client_id: v(&i.azure_secret_store_client_id),
+        azure_external_dns_client_id: v(&i.azure_external_dns_client_id),
+        azure_dns_resource_group: v(&i.azure_dns_resource_group),
+        gcp_project: v(&i.gcp_project),
     }
 }
 

@@ -26,6 +26,19 @@ pub struct PlatformIr {
     pub registry: String,
     /// Target Kubernetes minor version, e.g. `1.31`.
     pub kubernetes: String,
+    pub identity: IdentityIr,
+}
+
+/// `[platform.identity]`: identifiers the cloud assigns (only those of `cloud` can be set).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IdentityIr {
+    pub aws_account_id: Option<String>,
+    pub azure_tenant_id: Option<String>,
+    pub azure_subscription_id: Option<String>,
+    pub azure_secret_store_client_id: Option<String>,
+    pub azure_external_dns_client_id: Option<String>,
+    pub azure_dns_resource_group: Option<String>,
+    pub gcp_project: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -66,6 +66,20 @@ fn platform(cx: &mut Cx, mut r: Reader<'_, '_>) -> PlatformSection {
         region: r.require(cx, "region", region, "\"eu-central-1\""),
         registry: r.require(cx, "registry", registry, "\"ghcr.io/acme\""),
         kubernetes: r.str(cx, "kubernetes"),
+        identity: r.table(cx, "identity").map(|mut t| {
+            let i = Identity {
+                span: t.span.clone(),
+                aws_account_id: t.str(cx, "aws-account-id"),
+                azure_tenant_id: t.str(cx, "azure-tenant-id"),
+                azure_subscription_id: t.str(cx, "azure-subscription-id"),
+                azure_secret_store_client_id: t.str(cx, "azure-secret-store-client-id"),
+                azure_external_dns_client_id: t.str(cx, "azure-external-dns-client-id"),
+                azure_dns_resource_group: t.str(cx, "azure-dns-resource-group"),
+                gcp_project: t.str(cx, "gcp-project"),
+            };
+            t.finish(cx);
+            i
+        }),
     };
     r.finish(cx);
     s

@@ -182,6 +182,54 @@ pub struct PlatformSection {
     pub region: Option<Sp<String>>,
     pub registry: Option<Sp<String>>,
     pub kubernetes: Option<Sp<String>>,
+    pub identity: Option<Identity>,
+}
+
+/// `[platform.identity]`: what the cloud assigns and platc cannot derive.
+#[derive(Clone, Debug, Default)]
+pub struct Identity {
+    pub span: Span,
+    pub aws_account_id: Option<Sp<String>>,
+    pub azure_tenant_id: Option<Sp<String>>,
+    pub azure_subscription_id: Option<Sp<String>>,
+    pub azure_secret_store_client_id: Option<Sp<String>>,
+    pub azure_external_dns_client_id: Option<Sp<String>>,
+    pub azure_dns_resource_group: Option<Sp<String>>,
+    pub gcp_project: Option<Sp<String>>,
+}
+
+impl Identity {
+    /// Every key that is set: (key, cloud it belongs to, value).
+    pub fn entries(&self) -> Vec<(&'static str, Cloud, &Sp<String>)> {
+        [
+            ("aws-account-id", Cloud::Aws, &self.aws_account_id),
+            ("azure-tenant-id", Cloud::Azure, &self.azure_tenant_id),
+            (
+                "azure-subscription-id",
+                Cloud::Azure,
+                &self.azure_subscription_id,
+            ),
+            (
+                "azure-secret-store-client-id",
+                Cloud::Azure,
+                &self.azure_secret_store_client_id,
+            ),
+            (
+                "azure-external-dns-client-id",
+                Cloud::Azure,
+                &self.azure_external_dns_client_id,
+            ),
+            (
+                "azure-dns-resource-group",
+                Cloud::Azure,
+                &self.azure_dns_resource_group,
+            ),
+            ("gcp-project", Cloud::Gcp, &self.gcp_project),
+        ]
+        .into_iter()
+        .filter_map(|(k, c, v)| v.as_ref().map(|v| (k, c, v)))
+        .collect()
+    }
 }
 
 #[derive(Clone, Debug, Default)]

@@ -1,6 +1,7 @@
 //! Semantic rules: what the schema cannot say. Each module owns one family of codes.
 
 mod data;
+mod identity;
 mod naming;
 mod secrets;
 mod services;
@@ -11,6 +12,7 @@ use platc_model::{Document, Problem, Tree};
 pub(crate) fn all(doc: &Document, tree: &Tree<'_>) -> Vec<Problem> {
     let mut out = Vec::new();
     naming::check(doc, &mut out);
+    identity::check(doc, &mut out);
     stages::check(doc, &mut out);
     services::check(doc, &mut out);
     data::check(doc, &mut out);
