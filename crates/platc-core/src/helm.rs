@@ -4,7 +4,7 @@
 //! against copies under `tests/data/helm/<chart>/` and validate against `values.schema.json`
 //! where the chart has one).
 
-use platc_ir::{Cloud, Ir};
+use platc_ir::{Cloud, Engine, Ir, Placement};
 use platc_yaml::{Mapping, Yaml};
 
 use crate::cloud;
@@ -42,6 +42,21 @@ pub const REPOSITORIES: &[Repository] = &[
     Repository {
         name: "external-secrets",
         url: "https://charts.external-secrets.io",
+        oci: false,
+    },
+    Repository {
+        name: "postgres-operator-charts",
+        url: "https://opensource.zalando.com/postgres-operator/charts/postgres-operator",
+        oci: false,
+    },
+    Repository {
+        name: "percona",
+        url: "https://percona.github.io/percona-helm-charts/",
+        oci: false,
+    },
+    Repository {
+        name: "redis-operator",
+        url: "https://spotahome.github.io/redis-operator",
         oci: false,
     },
     Repository {
@@ -180,7 +195,115 @@ pub fn releases(ir: &Ir) -> Vec<Release> {
             values: strimzi(),
         });
     }
+    let placed = operator_engines(ir);
+    let operator = |name, repository, version, values| Release {
+        name,
+        repository,
+        chart: name,
+        version,
+        namespace: ir.core.namespace.clone(),
+        needs: Vec::new(),
+        values,
+    };
+    if placed.contains(&Engine::Postgresql) {
+        out.push(operator(
+            "postgres-operator",
+            "postgres-operator-charts",
+            "2.0.1",
+            postgres_operator(),
+        ));
+    }
+    if placed.contains(&Engine::Mongodb) {
+        out.push(operator(
+            "psmdb-operator",
+            "percona",
+            "1.21.3",
+            psmdb_operator(),
+        ));
+    }
+    if placed.contains(&Engine::Redis) {
+        out.push(operator(
+            "redis-operator",
+            "redis-operator",
+            "3.3.0",
+            redis_operator(),
+        ));
+    }
     out
+}
+
+/// Engines some store in some stage places with `operator`: their operators run in the core
+/// namespace and watch every namespace (the custom resources live in the app namespaces).
+pub fn operator_engines(ir: &Ir) -> std::collections::BTreeSet<Engine> {
+    ir.apps
+        .iter()
+        .flat_map(|a| &a.stages)
+        .flat_map(|st| &st.workloads)
+        .flat_map(|w| [&w.database, &w.cache])
+        .flatten()
+        .filter(|s| s.placement == Placement::Operator)
+        .map(|s| s.engine)
+        .collect()
+}
+
+/// A container securityContext the `restricted` Pod Security profile of the core namespace
+/// admits (the operator charts render it with `toYaml`).
+fn restricted_container() -> Mapping {
+    Mapping::new()
+        .with("runAsNonRoot", true)
+        .with("readOnlyRootFilesystem", true)
+        .with("allowPrivilegeEscalation", false)
+        .with(
+            "capabilities",
+            Mapping::new().with("drop", Yaml::Seq(vec![Yaml::from("ALL")])),
+        )
+        .with(
+            "seccompProfile",
+            Mapping::new().with("type", "RuntimeDefault"),
+        )
+}
+
+/// Zalando postgres-operator: watches every namespace (its default, stated), runs restricted.
+fn postgres_operator() -> Yaml {
+    Mapping::new()
+        .with(
+            "configKubernetes",
+            Mapping::new().with("watched_namespace", "*"),
+        )
+        .with("resources", resources("100m", "250Mi", "500m", "500Mi"))
+        .with(
+            "securityContext",
+            restricted_container().with("runAsUser", 1000_i64),
+        )
+        .into()
+}
+
+/// Percona Operator for MongoDB in cluster-wide mode (its default watches only its own
+/// namespace), restricted.
+fn psmdb_operator() -> Yaml {
+    Mapping::new()
+        .with("watchAllNamespaces", true)
+        .with("resources", resources("100m", "128Mi", "500m", "256Mi"))
+        .with(
+            "podSecurityContext",
+            Mapping::new().with("runAsNonRoot", true).with(
+                "seccompProfile",
+                Mapping::new().with("type", "RuntimeDefault"),
+            ),
+        )
+        .with("securityContext", restricted_container())
+        .into()
+}
+
+/// Spotahome redis-operator (cluster-wide by default), restricted.
+fn redis_operator() -> Yaml {
+    Mapping::new()
+        .with("resources", resources("50m", "64Mi", "200m", "128Mi"))
+        .with(
+            "securityContext",
+            restricted_container().with("runAsUser", 1000_i64),
+        )
+        .into()
 }
 
 fn kube_prometheus_stack() -> Yaml {

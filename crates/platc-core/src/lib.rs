@@ -2,7 +2,9 @@
 //!
 //! ```text
 //! core-services/
-//!   helmfile.yaml                 # pinned charts, repositories, releases (install order)
+//!   helmfile.yaml                 # pinned charts, repositories, releases (install order);
+//!                                 # the database operators (Zalando, Percona, Spotahome) when a
+//!                                 # stage places a store with `operator`
 //!   helm/<release>.values.yaml    # values per release, only keys of the pinned chart
 //!   kustomization.yaml            # the objects that need the charts' CRDs:
 //!   namespace.yaml                #   core namespace (Pod Security `restricted`) and the

@@ -65,9 +65,25 @@ fn defaults(r: &Release) -> Value {
     common::read_yaml(&chart_dir(r.chart).join("values.yaml"))
 }
 
+/// Maps a chart renders with `toYaml` straight into a Kubernetes object field: below them any
+/// field of that Kubernetes type is valid, whatever the chart's defaults list (see
+/// tests/data/helm/SOURCES.md). (chart, top-level key)
+const PASSED_THROUGH: &[(&str, &str)] = &[
+    ("postgres-operator", "securityContext"),
+    ("redis-operator", "securityContext"),
+];
+
 fn check_keys(r: &Release) -> Vec<String> {
     let mut out = Vec::new();
-    unknown_keys(&defaults(r), &common::yaml_to_json(&r.values), "", &mut out);
+    let mut ours = common::yaml_to_json(&r.values);
+    if let Value::Object(m) = &mut ours {
+        for (chart, key) in PASSED_THROUGH {
+            if *chart == r.chart {
+                m.remove(*key);
+            }
+        }
+    }
+    unknown_keys(&defaults(r), &ours, "", &mut out);
     out
 }
 
@@ -185,8 +201,7 @@ fn the_strict_schema_rejects_an_unknown_key() {
 
 #[test]
 fn pinned_versions_match_the_test_data() {
-    let ir = common::fixture("example");
-    for r in releases(&ir) {
+    for r in common::all_irs().iter().flat_map(|(_, ir)| releases(ir)) {
         let chart = common::read_yaml(&chart_dir(r.chart).join("Chart.yaml"));
         assert_eq!(chart["name"], r.chart, "{}", r.name);
         let version = chart["version"].as_str().unwrap();
