@@ -291,3 +291,24 @@ pub struct BackupIr {
     pub schedule: String,
     pub retention_days: u32,
 }
+
+impl BackupIr {
+    /// Days an in-cluster MySQL primary keeps its binary logs (`binlog_expire_logs_seconds`):
+    /// at most a week, and never longer than the copies are kept, so that the server never
+    /// lists a log whose copy the retention already deleted (it would be fetched again).
+    pub fn binlog_server_days(&self) -> u32 {
+        self.retention_days.clamp(1, 7)
+    }
+}
+
+/// The replication role of the in-cluster (Bitnami) PostgreSQL chart (its `auth.replicationUsername`
+/// default): the Helm values create it, the base backup job connects as it.
+pub const IN_CLUSTER_REPLICATION_USER: &str = "repl_user";
+
+impl DataStoreIr {
+    /// The claim holding the WAL archive and the base backups of an in-cluster PostgreSQL store:
+    /// written by platc-databases, mounted into the primary by the Helm values.
+    pub fn archive_claim(&self) -> String {
+        format!("{}-archive", self.name)
+    }
+}
