@@ -74,7 +74,8 @@ fn zalando(cx: &Cx<'_>) -> Mapping {
     spec.insert("resources", resources(engine_sizing(store.engine)));
     // pg_dumpall to the bucket configured operator-wide (`logical_backup_provider`,
     // `logical_backup_s3_bucket`), on the IR's schedule; older dumps are deleted after a new one
-    // was uploaded.
+    // was uploaded. The job's pods (`application: spilo-logical-backup`) are an IR satellite:
+    // platc-netpol admits them to this cluster's pods on 5432 and to HTTPS for the upload.
     spec.insert("enableLogicalBackup", true);
     spec.insert("logicalBackupSchedule", store.backup.schedule.as_str());
     spec.insert(

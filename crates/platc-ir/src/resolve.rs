@@ -569,8 +569,11 @@ fn data_store(
     } else {
         Vec::new()
     };
+    let satellites = satellites(engine, placement, &name);
     Ok(Some(DataStoreIr {
         extra_ports,
+        satellites,
+        backup_upload: false,
         credentials_from_secret_manager: !zalando,
         host,
         password_key,
@@ -599,6 +602,26 @@ fn data_store(
             retention_days,
         },
     }))
+}
+
+/// The pods an operator starts next to the store. Zalando's logical backup CronJob (on for every
+/// operator-placed PostgreSQL) labels its pods `application: spilo-logical-backup` and the
+/// cluster name (postgres-operator `generateLogicalBackupJob`); they dump the cluster over
+/// 5432 and upload to the bucket configured operator-wide.
+fn satellites(engine: Engine, placement: Placement, name: &str) -> Vec<Satellite> {
+    match (placement, engine) {
+        (Placement::Operator, Engine::Postgresql) => vec![Satellite {
+            role: "logical-backup".into(),
+            labels: labels(&[
+                ("application", "spilo-logical-backup"),
+                ("cluster-name", name),
+            ]),
+            to_store: true,
+            serves_service: false,
+            upload: true,
+        }],
+        _ => Vec::new(),
+    }
 }
 
 /// The labels on a store's pods, as the chart, operator or platc's own StatefulSet sets them.

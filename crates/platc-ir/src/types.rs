@@ -249,6 +249,12 @@ pub struct DataStoreIr {
     /// Further ports of in-cluster store pods that clients and the pods themselves use (Redis
     /// Sentinel's 26379 for the Spotahome operator).
     pub extra_ports: Vec<u16>,
+    /// Pods the operator starts for the store besides its own (backup jobs, connection
+    /// poolers), in role order; empty for stores outside the cluster.
+    pub satellites: Vec<Satellite>,
+    /// Whether the store's own pods upload backups to object storage outside the cluster
+    /// (HTTPS): Percona's backup agent when the stage names a backup bucket.
+    pub backup_upload: bool,
     /// How the service reaches the store: pods in its namespace, or an endpoint outside the
     /// cluster.
     pub endpoint: StoreEndpoint,
@@ -276,6 +282,23 @@ pub struct DataStoreIr {
     pub database: String,
     pub user: String,
     pub backup: BackupIr,
+}
+
+/// Pods an operator starts next to a store that NetworkPolicies must admit, as the operator
+/// labels them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Satellite {
+    /// What they are (`logical-backup`, `pooler`): part of policy names and of the names
+    /// `platc explain` knows them by (`<app>.<service>.database.<role>`).
+    pub role: String,
+    pub labels: Labels,
+    /// They connect to the store's pods on the store's port.
+    pub to_store: bool,
+    /// The owning service connects to them on the store's port instead of to the store (a
+    /// connection pooler).
+    pub serves_service: bool,
+    /// They upload to object storage outside the cluster (HTTPS).
+    pub upload: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
