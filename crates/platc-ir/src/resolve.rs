@@ -511,11 +511,12 @@ fn data_store(
     };
     let (default_schedule, default_days) = backup_default(engine);
     let schedule = match backup(|b| b.schedule.as_ref()) {
-        Some(s) => cron::parse_cron(&s.value)
-            .map(|_| s.value.split_whitespace().collect::<Vec<_>>().join(" "))
-            .map_err(|e| ResolveError(e.message))?,
-        None => default_schedule.to_string(),
+        Some(s) => s.value.as_str(),
+        None => default_schedule,
     };
+    let parsed = cron::parse_cron(schedule).map_err(|e| ResolveError(e.message))?;
+    let runs_per_day = parsed.runs_per_day();
+    let schedule = schedule.split_whitespace().collect::<Vec<_>>().join(" ");
     let retention_days = match backup(|b| b.retention.as_ref()) {
         Some(r) => {
             let d = duration::parse_retention(&r.value).map_err(|e| ResolveError(e.message))?;
@@ -570,10 +571,22 @@ fn data_store(
         Vec::new()
     };
     let satellites = satellites(engine, placement, &name);
+    // Percona's backup agent uploads to the stage's bucket; no other store uses it yet.
+    let backup_storage = match (placement, engine, &st.backup_bucket) {
+        (Placement::Operator, Engine::Mongodb, Some(bucket)) => Some(BackupStorageIr {
+            cloud: platform.cloud,
+            bucket: bucket.value.clone(),
+            region: platform.region.clone(),
+            prefix: format!("{app}/{name}"),
+            credentials_secret: format!("{name}-backup-storage"),
+            secret_path: secret_key(platform, &[&st.name.value, "backup-storage"]),
+        }),
+        _ => None,
+    };
     Ok(Some(DataStoreIr {
         extra_ports,
         satellites,
-        backup_upload: false,
+        backup_storage,
         credentials_from_secret_manager: !zalando,
         host,
         password_key,
@@ -600,6 +613,7 @@ fn data_store(
         backup: BackupIr {
             schedule,
             retention_days,
+            runs_per_day,
         },
     }))
 }

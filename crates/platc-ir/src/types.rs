@@ -252,9 +252,9 @@ pub struct DataStoreIr {
     /// Pods the operator starts for the store besides its own (backup jobs, connection
     /// poolers), in role order; empty for stores outside the cluster.
     pub satellites: Vec<Satellite>,
-    /// Whether the store's own pods upload backups to object storage outside the cluster
-    /// (HTTPS): Percona's backup agent when the stage names a backup bucket.
-    pub backup_upload: bool,
+    /// Where the store's own pods upload backups (HTTPS, outside the cluster): Percona's
+    /// backup agent when the stage names a `backup-bucket`.
+    pub backup_storage: Option<BackupStorageIr>,
     /// How the service reaches the store: pods in its namespace, or an endpoint outside the
     /// cluster.
     pub endpoint: StoreEndpoint,
@@ -313,6 +313,36 @@ pub enum StoreEndpoint {
 pub struct BackupIr {
     pub schedule: String,
     pub retention_days: u32,
+    /// Runs of `schedule` on a day it fires (an upper bound of the runs per day; see
+    /// `platc_values::cron::Cron::runs_per_day`).
+    pub runs_per_day: u32,
+}
+
+/// An object-storage bucket of the platform's cloud for a store's backups.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BackupStorageIr {
+    pub cloud: Cloud,
+    /// S3 or Cloud Storage bucket, or Azure Blob container (the stage's `backup-bucket`).
+    pub bucket: String,
+    /// The platform's region (S3 and the Cloud Storage S3 interface need one).
+    pub region: String,
+    /// Path of this store's backups in the bucket: `<app>/<store>`.
+    pub prefix: String,
+    /// Kubernetes Secret (External Secrets) with the storage credentials.
+    pub credentials_secret: String,
+    /// Stage-scoped key of those credentials in the cloud secret manager (one per stage).
+    pub secret_path: String,
+}
+
+impl BackupStorageIr {
+    /// Keys the secret manager entry (and so the Secret) must hold, named as the backup agent
+    /// reads them. Cloud Storage is used through its S3 interface with HMAC keys.
+    pub fn credential_keys(&self) -> [&'static str; 2] {
+        match self.cloud {
+            Cloud::Aws | Cloud::Gcp => ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"],
+            Cloud::Azure => ["AZURE_STORAGE_ACCOUNT_NAME", "AZURE_STORAGE_ACCOUNT_KEY"],
+        }
+    }
 }
 
 impl BackupIr {

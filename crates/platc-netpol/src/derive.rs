@@ -287,7 +287,7 @@ fn store_policies(
             internal.ingress = Some(vec![peer.clone()]);
             internal.egress = Some(vec![peer]);
             out.push(internal);
-            if store.backup_upload {
+            if store.backup_storage.is_some() {
                 let mut upload = cx.policy(
                     format!("{}-to-object-storage", store.name),
                     "backup",

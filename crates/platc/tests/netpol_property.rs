@@ -304,7 +304,7 @@ fn declared(ir: &Ir, endpoints: &[Endpoint]) -> BTreeSet<Edge> {
                                     }
                                 }
                             };
-                            if store.backup_upload {
+                            if store.backup_storage.is_some() {
                                 upload(&mut e, &sid);
                             }
                             // Operator jobs and poolers next to the store.
