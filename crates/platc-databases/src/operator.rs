@@ -2,7 +2,7 @@
 //! as platform infrastructure) create the pods; the labels they put on them are the ones the IR
 //! records in `StoreEndpoint::Pods` (see `platc_ir::resolve`).
 
-use platc_ir::Engine;
+use platc_ir::{Cloud, Engine};
 use platc_yaml::{Mapping, Yaml};
 
 use crate::{engine_sizing, label_map, major, object, resources, storage_request, strs, Cx, SMALL};
@@ -74,7 +74,8 @@ fn zalando(cx: &Cx<'_>) -> Mapping {
     spec.insert("resources", resources(engine_sizing(store.engine)));
     // pg_dumpall to the bucket configured operator-wide (`logical_backup_provider`,
     // `logical_backup_s3_bucket`), on the IR's schedule; older dumps are deleted after a new one
-    // was uploaded.
+    // was uploaded. The job's pods (`application: spilo-logical-backup`) are an IR satellite:
+    // platc-netpol admits them to this cluster's pods on 5432 and to HTTPS for the upload.
     spec.insert("enableLogicalBackup", true);
     spec.insert("logicalBackupSchedule", store.backup.schedule.as_str());
     spec.insert(
@@ -147,15 +148,7 @@ fn percona(cx: &Cx<'_>) -> Mapping {
             ),
         );
     spec.insert("replsets", Yaml::Seq(vec![replset.into()]));
-    // Backups need a storage (S3/GCS/Azure bucket) that platform.toml does not name yet; the
-    // schedule and retention of the IR would go to `backup.tasks` (`schedule`, `keep`) once it
-    // does. Until then, explicitly off rather than pointing at an invented bucket.
-    spec.insert(
-        "backup",
-        Mapping::new()
-            .with("enabled", false)
-            .with("image", PBM_IMAGE),
-    );
+    spec.insert("backup", percona_backup(cx));
     spec.insert(
         "users",
         Yaml::Seq(vec![Mapping::new()
@@ -182,6 +175,66 @@ fn percona(cx: &Cx<'_>) -> Mapping {
         cx.metadata(&store.name, &cx.object_labels()),
     )
     .with("spec", spec)
+}
+
+/// Name of the one storage of `backup.storages`.
+const PBM_STORAGE: &str = "object-storage";
+
+/// Percona Backup for MongoDB: a logical backup (the agents in the replica set pods dump and
+/// upload) on the IR's schedule to the stage's bucket, keeping as many backups as the schedule
+/// makes in the retention (`runs_per_day` x days: a schedule that skips days keeps them
+/// longer). Without a `backup-bucket` in the stage there is nowhere to write to: backups stay
+/// explicitly off rather than pointing at an invented bucket.
+fn percona_backup(cx: &Cx<'_>) -> Mapping {
+    let store = cx.store;
+    let Some(storage) = &store.backup_storage else {
+        return Mapping::new()
+            .with("enabled", false)
+            .with("image", PBM_IMAGE);
+    };
+    let secret = storage.credentials_secret.as_str();
+    let entry = match storage.cloud {
+        Cloud::Aws | Cloud::Gcp => {
+            let mut s3 = Mapping::new()
+                .with("bucket", storage.bucket.as_str())
+                .with("region", storage.region.as_str())
+                .with("prefix", storage.prefix.as_str())
+                .with("credentialsSecret", secret);
+            if storage.cloud == Cloud::Gcp {
+                // Cloud Storage's S3 interface (HMAC keys).
+                s3.insert("endpointUrl", "https://storage.googleapis.com");
+            }
+            Mapping::new().with("type", "s3").with("s3", s3)
+        }
+        Cloud::Azure => Mapping::new().with("type", "azure").with(
+            "azure",
+            Mapping::new()
+                .with("container", storage.bucket.as_str())
+                .with("prefix", storage.prefix.as_str())
+                .with("credentialsSecret", secret),
+        ),
+    };
+    let keep =
+        u64::from(store.backup.runs_per_day.max(1)) * u64::from(store.backup.retention_days.max(1));
+    let task = Mapping::new()
+        .with("name", "scheduled")
+        .with("enabled", true)
+        .with("schedule", store.backup.schedule.as_str())
+        .with("storageName", PBM_STORAGE)
+        .with("type", "logical")
+        .with("compressionType", "gzip")
+        .with(
+            "retention",
+            Mapping::new()
+                .with("type", "count")
+                .with("count", i64::try_from(keep).unwrap_or(i64::MAX))
+                .with("deleteFromStorage", true),
+        );
+    Mapping::new()
+        .with("enabled", true)
+        .with("image", PBM_IMAGE)
+        .with("storages", Mapping::new().with(PBM_STORAGE, entry))
+        .with("tasks", Yaml::Seq(vec![task.into()]))
 }
 
 // --- Redis: Spotahome redis-operator ------------------------------------------------------------

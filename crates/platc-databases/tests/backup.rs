@@ -1,5 +1,5 @@
-//! In-cluster MySQL and Redis: the backup file (`databases/<store>-backup.yaml`) that replaces
-//! the backup feature their Bitnami charts lack. Objects validate against the Kubernetes 1.31
+//! In-cluster PostgreSQL, MySQL and Redis: the backup file (`databases/<store>-backup.yaml`)
+//! with what their Bitnami charts lack (WAL archive and base backups; dumps and binlog copies). Objects validate against the Kubernetes 1.31
 //! schemas, pods carry exactly the IR's store labels, the schedule and retention are the IR's,
 //! no credential is in the output.
 
@@ -17,8 +17,8 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// An in-cluster stage: MySQL and Redis (1 and 3 replicas, default and other versions), and
-/// PostgreSQL and MongoDB, whose charts back up themselves (no file from this crate).
+/// An in-cluster stage: PostgreSQL, MySQL and Redis (1 and 3 replicas, default and other
+/// versions), and MongoDB, whose chart backs up itself (no file from this crate).
 fn source() -> String {
     let mut s = String::from(
         r#"
@@ -149,10 +149,6 @@ fn ir_labels(store: &DataStoreIr) -> serde_json::Map<String, Value> {
     }
 }
 
-fn cron_job_of(objects: &[Value]) -> &Value {
-    objects.iter().find(|o| o["kind"] == "CronJob").unwrap()
-}
-
 fn script_of(cron: &Value) -> String {
     let c = &cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0];
     assert_eq!(c["command"][0], "/bin/bash");
@@ -160,18 +156,52 @@ fn script_of(cron: &Value) -> String {
     c["command"][2].as_str().unwrap().to_string()
 }
 
+fn cron_jobs_of(objects: &[Value]) -> Vec<&Value> {
+    objects.iter().filter(|o| o["kind"] == "CronJob").collect()
+}
+
+/// (claim, CronJob, credentials key) names of each engine's backup objects, in file order.
+fn expected_objects(store: &DataStoreIr) -> Vec<(String, String, &'static str)> {
+    let n = &store.name;
+    match store.engine {
+        Engine::Postgresql => vec![(
+            format!("{n}-archive"),
+            format!("{n}-basebackup"),
+            "replication-password",
+        )],
+        Engine::Mysql => vec![
+            (
+                format!("{n}-backup"),
+                format!("{n}-backup"),
+                "mysql-root-password",
+            ),
+            (
+                format!("{n}-binlog"),
+                format!("{n}-binlog"),
+                "mysql-root-password",
+            ),
+        ],
+        Engine::Redis => vec![(
+            format!("{n}-backup"),
+            format!("{n}-backup"),
+            "redis-password",
+        )],
+        Engine::Mongodb => Vec::new(),
+    }
+}
+
 #[test]
-fn in_cluster_mysql_and_redis_get_a_backup_file() {
+fn in_cluster_postgresql_mysql_and_redis_get_a_backup_file() {
     let ir = ir();
     let stores = stores(&ir);
     assert_eq!(stores.len(), 8);
     assert!(stores.iter().all(|s| s.placement == Placement::InCluster));
     let out = emitted(&ir);
-    assert_eq!(out.len(), 4);
+    assert_eq!(out.len(), 6);
     let mut problems = Vec::new();
     for store in &stores {
         let files: Vec<_> = out.iter().filter(|e| e.0.name == store.name).collect();
-        if matches!(store.engine, Engine::Postgresql | Engine::Mongodb) {
+        if store.engine == Engine::Mongodb {
             assert!(
                 files.is_empty(),
                 "{}: the chart backs up itself",
@@ -182,13 +212,48 @@ fn in_cluster_mysql_and_redis_get_a_backup_file() {
         assert_eq!(files.len(), 1, "{}", store.name);
         let (_, file, objects, text) = files[0];
         assert_eq!(file, &format!("databases/{}-backup.yaml", store.name));
+        let expected = expected_objects(store);
         let kinds: Vec<_> = objects
             .iter()
             .map(|o| o["kind"].as_str().unwrap())
             .collect();
-        assert_eq!(kinds, ["PersistentVolumeClaim", "CronJob"]);
+        assert_eq!(kinds.len(), 2 * expected.len());
+        for (i, (claim, cron_name, key)) in expected.iter().enumerate() {
+            let pvc = &objects[2 * i];
+            let cron = &objects[2 * i + 1];
+            assert_eq!(pvc["kind"], "PersistentVolumeClaim");
+            assert_eq!(cron["kind"], "CronJob");
+            assert_eq!(pvc["metadata"]["name"], claim.as_str());
+            assert_eq!(cron["metadata"]["name"], cron_name.as_str());
+            // The claim: the store's size.
+            assert_eq!(
+                pvc["spec"]["resources"]["requests"]["storage"],
+                store.storage.as_str()
+            );
+            let template = &cron["spec"]["jobTemplate"]["spec"]["template"];
+            // Exactly the IR's labels: the store's NetworkPolicies admit these pods, and
+            // without `app.kubernetes.io/component` no chart client Service selects them.
+            assert_eq!(
+                template["metadata"]["labels"],
+                Value::Object(ir_labels(store))
+            );
+            assert!(template["metadata"]["labels"]
+                .get("app.kubernetes.io/component")
+                .is_none());
+            let pod = &template["spec"];
+            assert_eq!(
+                pod["volumes"][0]["persistentVolumeClaim"]["claimName"],
+                claim.as_str()
+            );
+            // Credentials: one key of the store's Secret, as a file; never an env value.
+            let secret = &pod["volumes"][1]["secret"];
+            assert_eq!(secret["secretName"], store.credentials_secret.as_str());
+            assert_eq!(
+                secret["items"],
+                serde_json::json!([{ "key": key, "path": key }])
+            );
+        }
         for o in objects {
-            assert_eq!(o["metadata"]["name"], format!("{}-backup", store.name));
             assert_eq!(o["metadata"]["namespace"], "shop-dev");
             let v = validator(o);
             for e in errors(&v, o) {
@@ -199,44 +264,15 @@ fn in_cluster_mysql_and_redis_get_a_backup_file() {
             broken["spec"]["notAField"] = Value::Bool(true);
             assert!(!errors(&v, &broken).is_empty());
         }
-        // The claim: the store's size.
-        assert_eq!(
-            objects[0]["spec"]["resources"]["requests"]["storage"],
-            store.storage.as_str()
-        );
-        let cron = cron_job_of(objects);
-        assert_eq!(cron["spec"]["schedule"], store.backup.schedule.as_str());
-        let template = &cron["spec"]["jobTemplate"]["spec"]["template"];
-        // Exactly the IR's labels: the store's NetworkPolicies admit these pods, and without
-        // `app.kubernetes.io/component` no chart client Service selects them.
-        assert_eq!(
-            template["metadata"]["labels"],
-            Value::Object(ir_labels(store))
-        );
-        assert!(template["metadata"]["labels"]
-            .get("app.kubernetes.io/component")
-            .is_none());
-        let pod = &template["spec"];
-        assert_eq!(
-            pod["volumes"][0]["persistentVolumeClaim"]["claimName"],
-            format!("{}-backup", store.name)
-        );
-        // Credentials: one key of the store's Secret, as a file; never an env value.
-        let key = match store.engine {
-            Engine::Mysql => "mysql-root-password",
-            _ => "redis-password",
-        };
-        let secret = &pod["volumes"][1]["secret"];
-        assert_eq!(secret["secretName"], store.credentials_secret.as_str());
-        assert_eq!(
-            secret["items"],
-            serde_json::json!([{ "key": key, "path": key }])
-        );
         assert!(!text.contains("secretKeyRef"));
         assert!(!text.contains("kind: Secret"));
         assert!(!text.to_lowercase().contains("password:"));
-        let script = script_of(cron);
+        let crons = cron_jobs_of(objects);
+        let script = script_of(crons[0]);
         let host = store.host.as_deref().unwrap();
+        let minutes = u64::from(store.backup.retention_days) * 24 * 60;
+        assert_eq!(crons[0]["spec"]["schedule"], store.backup.schedule.as_str());
+        assert!(script.starts_with("set -euo pipefail\numask 0077\n"));
         match store.engine {
             Engine::Mysql => {
                 assert!(script.contains(
@@ -247,7 +283,46 @@ fn in_cluster_mysql_and_redis_get_a_backup_file() {
                      --all-databases",
                     store.port
                 )));
-                assert!(!script.contains("--password") && !script.contains(" -p"));
+                let binlog = script_of(crons[1]);
+                assert_eq!(crons[1]["spec"]["schedule"], "*/15 * * * *");
+                assert!(binlog.contains(&format!(
+                    "client=(--host={host} --port={} --user=root)",
+                    store.port
+                )));
+                assert!(binlog.contains("--execute='FLUSH BINARY LOGS'"));
+                assert!(binlog.contains("--read-from-remote-server --raw"));
+                // Copies outlive the server's own logs by a day (never fetched twice).
+                assert!(binlog.contains(&format!("-mmin +{} -delete", minutes + 1440)));
+                for s in [&script, &binlog] {
+                    assert!(!s.contains("--password") && !s.contains(" -p"));
+                }
+            }
+            Engine::Postgresql => {
+                assert!(script.contains(
+                    "PGPASSWORD=\"$(cat /credentials/replication-password)\"\nexport PGPASSWORD\n"
+                ));
+                assert!(script.contains(&format!(
+                    "pg_basebackup --host={host} --port={} --username=repl_user --no-password",
+                    store.port
+                )));
+                assert!(script.contains("--wal-method=stream"));
+                assert!(script.contains(&format!("-name 'base-*' -mmin +{minutes}")));
+                // WAL older than the oldest base backup left, never the timeline history.
+                assert!(script.contains("! -name '*.history' ! -newer /tmp/wal-horizon -delete"));
+                // The archive claim is ReadWriteOnce and the primary mounts it.
+                let affinity = &crons[0]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+                    ["affinity"]["podAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+                    [0];
+                assert_eq!(affinity["topologyKey"], "kubernetes.io/hostname");
+                let mut primary = ir_labels(store);
+                primary.insert(
+                    "app.kubernetes.io/component".into(),
+                    Value::String("primary".into()),
+                );
+                assert_eq!(
+                    affinity["labelSelector"]["matchLabels"],
+                    Value::Object(primary)
+                );
             }
             _ => {
                 assert!(script.contains(
@@ -257,15 +332,15 @@ fn in_cluster_mysql_and_redis_get_a_backup_file() {
                 assert!(!script.contains(" -a ") && !script.contains("--pass"));
             }
         }
-        // Compressed, timestamped, then the retention (in minutes).
-        assert!(script.starts_with("set -euo pipefail\n"));
-        assert!(script.contains("date -u +%Y%m%dT%H%M%SZ"));
-        assert!(script.contains("gzip"));
-        let minutes = u64::from(store.backup.retention_days) * 24 * 60;
-        assert!(
-            script.contains(&format!("-mmin +{minutes} -delete")),
-            "{script}"
-        );
+        if store.engine != Engine::Postgresql {
+            // Compressed, timestamped, then the retention (in minutes).
+            assert!(script.contains("date -u +%Y%m%dT%H%M%SZ"));
+            assert!(script.contains("gzip"));
+            assert!(
+                script.contains(&format!("-mmin +{minutes} -delete")),
+                "{script}"
+            );
+        }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
@@ -291,8 +366,8 @@ fn backup_defaults_follow_the_seed_table() {
 #[test]
 fn backup_jobs_are_hardened() {
     let mut seen = 0;
-    for (_, _, objects, _) in emitted(&ir()) {
-        let cron = cron_job_of(&objects);
+    let emitted = emitted(&ir());
+    for cron in emitted.iter().flat_map(|e| cron_jobs_of(&e.2)) {
         let annotations = cron["metadata"]["annotations"].as_object().unwrap();
         assert!(!annotations.is_empty());
         for (k, v) in annotations {
@@ -357,7 +432,7 @@ fn backup_jobs_are_hardened() {
         assert_eq!(creds["readOnly"], true);
         seen += 1;
     }
-    assert_eq!(seen, 4);
+    assert_eq!(seen, 8);
 }
 
 /// The job's image is the chart's: the same `bitnamilegacy` repository and tag as platc-helm's
@@ -367,7 +442,7 @@ fn backup_images_match_the_helm_pins() {
     let charts = std::fs::read_to_string(root().join("crates/platc-helm/src/charts.rs")).unwrap();
     let mut versions = std::collections::BTreeSet::new();
     for (store, _, objects, _) in emitted(&ir()) {
-        let cron = cron_job_of(&objects);
+        let cron = cron_jobs_of(&objects)[0];
         let image = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
             ["image"]
             .as_str()
@@ -393,14 +468,15 @@ fn backup_images_match_the_helm_pins() {
         );
         versions.insert(format!("{} {}", store.engine.as_str(), store.version));
     }
-    assert_eq!(versions.len(), 4, "{versions:?}");
+    assert_eq!(versions.len(), 5, "{versions:?}");
 }
 
 /// The scripts parse (`bash -n`), where a bash is at hand.
 #[test]
 fn backup_scripts_parse() {
-    for (_, _, objects, _) in emitted(&ir()) {
-        let script = script_of(cron_job_of(&objects));
+    let emitted = emitted(&ir());
+    for cron in emitted.iter().flat_map(|e| cron_jobs_of(&e.2)) {
+        let script = script_of(cron);
         let Ok(out) = std::process::Command::new("bash")
             .args(["-n", "-c", &script])
             .output()

@@ -390,3 +390,107 @@ fn statefulset_is_hardened() {
         }
     }
 }
+
+/// A stage that names a `backup-bucket` turns Percona's backups on: a logical backup on the IR's
+/// schedule to the cloud's object storage, credentials from the Secret External Secrets
+/// materialises, as many backups kept as the schedule makes in the retention. The custom
+/// resource validates against the CRD schema on every cloud.
+#[test]
+fn percona_backups_go_to_the_stage_bucket_on_every_cloud() {
+    let schemas = Schemas::load();
+    for (cloud, bucket) in [
+        ("aws", "acme-test-db-backups"),
+        ("gcp", "acme_test_db_backups"),
+        ("azure", "acme-test-db-backups"),
+    ] {
+        let source = format!(
+            r#"
+version = 1
+
+[platform]
+name = "acme"
+domain = "acme.example"
+cloud = "{cloud}"
+region = "europe-west1"
+registry = "ghcr.io/acme"
+
+[stages.test]
+namespace = "{{app}}-test"
+databases = "operator"
+backup-bucket = "{bucket}"
+
+[stages.qa]
+namespace = "{{app}}-qa"
+databases = "operator"
+
+[apps.shop.services.catalog]
+port = 8080
+database = {{ engine = "mongodb", replicas = 3 }}
+
+[apps.shop.services.archive]
+port = 8080
+database = {{ engine = "mongodb", backup = {{ schedule = "0 */6 * * *", retention = "3d" }} }}
+"#
+        );
+        let checked = platc_check::check(&source);
+        assert!(checked.problems.is_empty(), "{:#?}", checked.problems);
+        let ir = platc_ir::resolve(&checked.document).expect("resolve");
+        let mut seen = 0;
+        for (store, file, objects, _) in emitted(&ir) {
+            let cr = &objects[0];
+            assert_eq!(cr["kind"], "PerconaServerMongoDB");
+            let v = schemas.for_object(cr);
+            let errs = errors(&v, cr);
+            assert!(errs.is_empty(), "{cloud} {file}: {errs:?}");
+            let backup = &cr["spec"]["backup"];
+            let ns = cr["metadata"]["namespace"].as_str().unwrap();
+            if ns == "shop-qa" {
+                // No bucket in this stage: nowhere to write to, so off.
+                assert_eq!(backup["enabled"], false, "{cloud}");
+                assert!(backup.get("storages").is_none());
+                assert!(store.backup_storage.is_none());
+                continue;
+            }
+            assert_eq!(backup["enabled"], true);
+            let storage = &backup["storages"]["object-storage"];
+            let secret = format!("{}-backup-storage", store.name);
+            let prefix = format!("shop/{}", store.name);
+            match cloud {
+                "azure" => {
+                    assert_eq!(storage["type"], "azure");
+                    assert_eq!(storage["azure"]["container"], bucket);
+                    assert_eq!(storage["azure"]["credentialsSecret"], secret.as_str());
+                    assert_eq!(storage["azure"]["prefix"], prefix.as_str());
+                }
+                _ => {
+                    assert_eq!(storage["type"], "s3");
+                    assert_eq!(storage["s3"]["bucket"], bucket);
+                    assert_eq!(storage["s3"]["region"], "europe-west1");
+                    assert_eq!(storage["s3"]["credentialsSecret"], secret.as_str());
+                    assert_eq!(storage["s3"]["prefix"], prefix.as_str());
+                    assert_eq!(
+                        storage["s3"].get("endpointUrl").and_then(Value::as_str),
+                        (cloud == "gcp").then_some("https://storage.googleapis.com")
+                    );
+                }
+            }
+            let task = &backup["tasks"][0];
+            assert_eq!(task["enabled"], true);
+            assert_eq!(task["storageName"], "object-storage");
+            assert_eq!(task["schedule"], store.backup.schedule.as_str());
+            // Hourly for 14 days (the seed's default); every 6 hours for 3 days.
+            let keep = if store.name == "catalog-mongodb" {
+                assert_eq!(store.backup.schedule, "0 * * * *");
+                24 * 14
+            } else {
+                4 * 3
+            };
+            assert_eq!(
+                task["retention"],
+                serde_json::json!({ "type": "count", "count": keep, "deleteFromStorage": true })
+            );
+            seen += 1;
+        }
+        assert_eq!(seen, 2, "{cloud}");
+    }
+}

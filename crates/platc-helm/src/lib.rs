@@ -188,16 +188,32 @@ fn values_comments(
     let days = store.backup.retention_days.max(1);
     let backups = match store.engine {
         platc_ir::Engine::Postgresql => format!(
-            "Backups: the chart's pg_dumpall CronJob at \"{}\", dumps older than {days} days \
-             deleted. A logical dump: the chart has no WAL archiving (no point-in-time recovery).",
-            store.backup.schedule
+            "Backups: continuous WAL archiving of the primary to the claim {claim} \
+             (archive_command below), base backups (pg_basebackup, CronJob {name}-basebackup \
+             in databases/{name}-backup.yaml) at \"{schedule}\", base backups older than {days} \
+             days and the WAL before the oldest one deleted: point-in-time recovery within \
+             {days} days. The claim must exist before this release (apply the overlay first). \
+             The chart's pg_dumpall CronJob also writes a logical dump at the same schedule, \
+             kept {days} days.",
+            claim = store.archive_claim(),
+            name = store.name,
+            schedule = store.backup.schedule
         ),
         platc_ir::Engine::Mongodb => format!(
             "Backups: the chart's mongodump CronJob at \"{}\", dumps older than {days} days \
              deleted.",
             store.backup.schedule
         ),
-        platc_ir::Engine::Mysql | platc_ir::Engine::Redis => format!(
+        platc_ir::Engine::Mysql => format!(
+            "Backups: the mysql chart has no backup job; databases/{name}-backup.yaml has the \
+             daily mysqldump at \"{schedule}\" ({days} days) and a copy of the binary logs \
+             every 15 minutes ({days} days); binary logging (row format) is on below, each log \
+             kept {server} days on the server.",
+            name = store.name,
+            schedule = store.backup.schedule,
+            server = store.backup.binlog_server_days()
+        ),
+        platc_ir::Engine::Redis => format!(
             "Backups: the {} chart has no backup job, so the schedule \"{}\" ({days} days) is \
              not applied by this release.",
             chart.name, store.backup.schedule

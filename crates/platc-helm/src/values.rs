@@ -21,7 +21,7 @@
 //! capabilities dropped and the RuntimeDefault seccomp profile (the tests assert that of the
 //! pinned files).
 
-use platc_ir::{DataStoreIr, Engine};
+use platc_ir::{DataStoreIr, Engine, IN_CLUSTER_REPLICATION_USER};
 use platc_yaml::{Mapping, Yaml};
 
 use crate::charts::{self, ImagePin, IMAGE_REGISTRY, SERVICE_MONITOR_LABEL};
@@ -240,6 +240,8 @@ fn postgresql(store: &DataStoreIr, pin: ImagePin) -> Mapping {
                 .with("username", store.user.as_str())
                 .with("database", store.database.as_str())
                 .with("existingSecret", store.credentials_secret.as_str())
+                // The base backup job connects as this role (the chart's default name).
+                .with("replicationUsername", IN_CLUSTER_REPLICATION_USER)
                 .with(
                     "secretKeys",
                     Mapping::new()
@@ -248,7 +250,7 @@ fn postgresql(store: &DataStoreIr, pin: ImagePin) -> Mapping {
                         .with("replicationPasswordKey", POSTGRES_REPLICATION_KEY),
                 ),
         )
-        .with("primary", instance(Mapping::new()));
+        .with("primary", wal_archiving(store, instance(Mapping::new())));
     if replicated(store) {
         m.insert(
             "readReplicas",
@@ -276,12 +278,86 @@ fn postgresql(store: &DataStoreIr, pin: ImagePin) -> Mapping {
     m
 }
 
+/// Where the primary mounts the archive claim.
+const ARCHIVE_MOUNT: &str = "/archive";
+
+/// Continuous WAL archiving on the primary: the archive claim (written by platc-databases, with
+/// the base backup CronJob that shares it) mounted at [`ARCHIVE_MOUNT`], and `archive_command`
+/// copying every completed segment to its `wal/` (through a temporary name, so a crash never
+/// leaves a truncated segment under the final name; an existing segment is never overwritten).
+/// `archive_timeout` bounds the data a lost volume can take with it to five minutes.
+///
+/// `pg_basebackup` needs a replication connection, which the image's pg_hba.conf admits only in
+/// replication mode: a standalone primary is put into that mode (as the chart does for
+/// `architecture: replication`), which creates the replication role from the Secret's
+/// `replication-password` and adds the `host replication` lines. Without read replicas nothing
+/// else changes.
+fn wal_archiving(store: &DataStoreIr, primary: Mapping) -> Mapping {
+    let wal = format!("{ARCHIVE_MOUNT}/wal");
+    let conf = format!(
+        "# platc: WAL archiving to the claim {claim}.\n\
+         archive_mode = on\n\
+         archive_command = 'mkdir -p {wal} && test ! -f {wal}/%f && cp %p {wal}/.%f.partial && mv {wal}/.%f.partial {wal}/%f'\n\
+         archive_timeout = 300\n",
+        claim = store.archive_claim(),
+    );
+    let mut primary = primary
+        .with("extendedConfiguration", conf)
+        .with(
+            "extraVolumes",
+            Yaml::Seq(vec![Mapping::new()
+                .with("name", "wal-archive")
+                .with(
+                    "persistentVolumeClaim",
+                    Mapping::new().with("claimName", store.archive_claim()),
+                )
+                .into()]),
+        )
+        .with(
+            "extraVolumeMounts",
+            Yaml::Seq(vec![Mapping::new()
+                .with("name", "wal-archive")
+                .with("mountPath", ARCHIVE_MOUNT)
+                .into()]),
+        );
+    if !replicated(store) {
+        let env = |name: &str, value: String| -> Yaml {
+            Mapping::new()
+                .with("name", name)
+                .with("value", value)
+                .into()
+        };
+        primary.insert(
+            "extraEnvVars",
+            Yaml::Seq(vec![
+                env("POSTGRES_REPLICATION_MODE", "master".into()),
+                env(
+                    "POSTGRES_REPLICATION_USER",
+                    IN_CLUSTER_REPLICATION_USER.into(),
+                ),
+                // The chart mounts the whole credentials Secret here (auth.usePasswordFiles).
+                env(
+                    "POSTGRES_REPLICATION_PASSWORD_FILE",
+                    format!("/opt/bitnami/postgresql/secrets/{POSTGRES_REPLICATION_KEY}"),
+                ),
+            ]),
+        );
+    }
+    primary
+}
+
 fn mysql(store: &DataStoreIr, pin: ImagePin) -> Mapping {
     let sizing = engine_sizing(store.engine);
     let instance = |m: Mapping| {
         m.with("resources", resources(sizing))
             .with("persistence", size(store))
     };
+    // Binary logging in row format (the defaults of 8.x, made explicit), kept on the server
+    // long enough for the copy job of platc-databases (every 15 minutes) to fetch every log.
+    let flags = format!(
+        "--log-bin=mysql-bin --binlog-format=ROW --binlog-expire-logs-seconds={}",
+        u64::from(store.backup.binlog_server_days()) * 86400
+    );
     let mut m = Mapping::new()
         .with("global", global())
         .with("image", image(pin))
@@ -300,7 +376,10 @@ fn mysql(store: &DataStoreIr, pin: ImagePin) -> Mapping {
                 .with("username", store.user.as_str())
                 .with("existingSecret", store.credentials_secret.as_str()),
         )
-        .with("primary", instance(Mapping::new()));
+        .with(
+            "primary",
+            instance(Mapping::new().with("extraFlags", flags)),
+        );
     if replicated(store) {
         m.insert(
             "secondary",

@@ -161,8 +161,10 @@ fn values_files_explain_image_credentials_and_backups() {
         "global.security.allowInsecureImages",
         "Secret orders-postgresql-credentials",
         "keys postgres-password, password, replication-password.",
-        "dumps older than 30 days deleted",
-        "no WAL archiving",
+        "continuous WAL archiving of the primary to the claim orders-postgresql-archive",
+        "CronJob orders-postgresql-basebackup in databases/orders-postgresql-backup.yaml",
+        "point-in-time recovery within 30 days",
+        "logical dump at the same schedule, kept 30 days",
     ] {
         assert!(prose(pg).contains(needle), "{needle}\n{pg}");
     }

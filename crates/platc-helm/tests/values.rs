@@ -511,6 +511,76 @@ fn backups_use_the_chart_jobs_with_schedule_and_retention() {
     assert_eq!(pg(2).backup.retention_days, 3);
 }
 
+/// The primary archives every WAL segment to the archive claim that platc-databases writes (with
+/// the base backup job); a standalone primary runs in replication mode so that the job's
+/// replication connection is admitted.
+#[test]
+fn postgresql_primaries_archive_wal_to_the_archive_claim() {
+    for store in matrix() {
+        if store.engine != Engine::Postgresql {
+            continue;
+        }
+        let v = values_of(&store);
+        let primary = &v["primary"];
+        let conf = primary["extendedConfiguration"].as_str().unwrap();
+        assert!(conf.contains("archive_mode = on\n"), "{conf}");
+        assert!(conf.contains(
+            "archive_command = 'mkdir -p /archive/wal && test ! -f /archive/wal/%f && cp %p \
+             /archive/wal/.%f.partial && mv /archive/wal/.%f.partial /archive/wal/%f'\n"
+        ));
+        assert_eq!(
+            primary["extraVolumes"],
+            json!([{ "name": "wal-archive", "persistentVolumeClaim": { "claimName": store.archive_claim() } }])
+        );
+        assert_eq!(
+            primary["extraVolumeMounts"],
+            json!([{ "name": "wal-archive", "mountPath": "/archive" }])
+        );
+        assert_eq!(v["auth"]["replicationUsername"], "repl_user");
+        // Only the primary archives.
+        assert!(v["readReplicas"].get("extendedConfiguration").is_none());
+        let env = &primary["extraEnvVars"];
+        if store.replicas == 1 {
+            assert_eq!(
+                env,
+                &json!([
+                    { "name": "POSTGRES_REPLICATION_MODE", "value": "master" },
+                    { "name": "POSTGRES_REPLICATION_USER", "value": "repl_user" },
+                    { "name": "POSTGRES_REPLICATION_PASSWORD_FILE",
+                      "value": "/opt/bitnami/postgresql/secrets/replication-password" },
+                ])
+            );
+        } else {
+            // The chart sets these itself for `architecture: replication`.
+            assert!(env.is_null());
+        }
+    }
+}
+
+/// Binary logging in row format, kept on the server at most a week and never longer than the
+/// copies (platc-databases copies them every 15 minutes).
+#[test]
+fn mysql_primaries_keep_row_binlogs_for_the_copy_job() {
+    let mut seen = 0;
+    for store in matrix() {
+        if store.engine != Engine::Mysql {
+            continue;
+        }
+        let v = values_of(&store);
+        let days = store.backup.retention_days.clamp(1, 7);
+        assert_eq!(
+            v["primary"]["extraFlags"],
+            format!(
+                "--log-bin=mysql-bin --binlog-format=ROW --binlog-expire-logs-seconds={}",
+                u64::from(days) * 86400
+            )
+        );
+        assert!(days <= store.backup.retention_days);
+        seen += 1;
+    }
+    assert!(seen > 0);
+}
+
 #[test]
 fn the_postgresql_backup_extends_the_chart_default_command() {
     let d = chart_yaml("postgresql", "values.yaml");

@@ -562,11 +562,12 @@ fn data_store(
     };
     let (default_schedule, default_days) = backup_default(engine);
     let schedule = match backup(|b| b.schedule.as_ref()) {
-        Some(s) => cron::parse_cron(&s.value)
-            .map(|_| s.value.split_whitespace().collect::<Vec<_>>().join(" "))
-            .map_err(|e| ResolveError(e.message))?,
-        None => default_schedule.to_string(),
+        Some(s) => s.value.as_str(),
+        None => default_schedule,
     };
+    let parsed = cron::parse_cron(schedule).map_err(|e| ResolveError(e.message))?;
+    let runs_per_day = parsed.runs_per_day();
+    let schedule = schedule.split_whitespace().collect::<Vec<_>>().join(" ");
     let retention_days = match backup(|b| b.retention.as_ref()) {
         Some(r) => {
             let d = duration::parse_retention(&r.value).map_err(|e| ResolveError(e.message))?;
@@ -620,8 +621,23 @@ fn data_store(
     } else {
         Vec::new()
     };
+    let satellites = satellites(engine, placement, &name);
+    // Percona's backup agent uploads to the stage's bucket; no other store uses it yet.
+    let backup_storage = match (placement, engine, &st.backup_bucket) {
+        (Placement::Operator, Engine::Mongodb, Some(bucket)) => Some(BackupStorageIr {
+            cloud: platform.cloud,
+            bucket: bucket.value.clone(),
+            region: platform.region.clone(),
+            prefix: format!("{app}/{name}"),
+            credentials_secret: format!("{name}-backup-storage"),
+            secret_path: secret_key(platform, &[&st.name.value, "backup-storage"]),
+        }),
+        _ => None,
+    };
     Ok(Some(DataStoreIr {
         extra_ports,
+        satellites,
+        backup_storage,
         credentials_from_secret_manager: !zalando,
         host,
         password_key,
@@ -648,8 +664,29 @@ fn data_store(
         backup: BackupIr {
             schedule,
             retention_days,
+            runs_per_day,
         },
     }))
+}
+
+/// The pods an operator starts next to the store. Zalando's logical backup CronJob (on for every
+/// operator-placed PostgreSQL) labels its pods `application: spilo-logical-backup` and the
+/// cluster name (postgres-operator `generateLogicalBackupJob`); they dump the cluster over
+/// 5432 and upload to the bucket configured operator-wide.
+fn satellites(engine: Engine, placement: Placement, name: &str) -> Vec<Satellite> {
+    match (placement, engine) {
+        (Placement::Operator, Engine::Postgresql) => vec![Satellite {
+            role: "logical-backup".into(),
+            labels: labels(&[
+                ("application", "spilo-logical-backup"),
+                ("cluster-name", name),
+            ]),
+            to_store: true,
+            serves_service: false,
+            upload: true,
+        }],
+        _ => Vec::new(),
+    }
 }
 
 /// The labels on a store's pods, as the chart, operator or platc's own StatefulSet sets them.

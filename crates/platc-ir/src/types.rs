@@ -306,6 +306,12 @@ pub struct DataStoreIr {
     /// Further ports of in-cluster store pods that clients and the pods themselves use (Redis
     /// Sentinel's 26379 for the Spotahome operator).
     pub extra_ports: Vec<u16>,
+    /// Pods the operator starts for the store besides its own (backup jobs, connection
+    /// poolers), in role order; empty for stores outside the cluster.
+    pub satellites: Vec<Satellite>,
+    /// Where the store's own pods upload backups (HTTPS, outside the cluster): Percona's
+    /// backup agent when the stage names a `backup-bucket`.
+    pub backup_storage: Option<BackupStorageIr>,
     /// How the service reaches the store: pods in its namespace, or an endpoint outside the
     /// cluster.
     pub endpoint: StoreEndpoint,
@@ -335,6 +341,23 @@ pub struct DataStoreIr {
     pub backup: BackupIr,
 }
 
+/// Pods an operator starts next to a store that NetworkPolicies must admit, as the operator
+/// labels them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Satellite {
+    /// What they are (`logical-backup`, `pooler`): part of policy names and of the names
+    /// `platc explain` knows them by (`<app>.<service>.database.<role>`).
+    pub role: String,
+    pub labels: Labels,
+    /// They connect to the store's pods on the store's port.
+    pub to_store: bool,
+    /// The owning service connects to them on the store's port instead of to the store (a
+    /// connection pooler).
+    pub serves_service: bool,
+    /// They upload to object storage outside the cluster (HTTPS).
+    pub upload: bool,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StoreEndpoint {
     /// Pods in the app's stage namespace carrying these labels (and the port).
@@ -347,4 +370,55 @@ pub enum StoreEndpoint {
 pub struct BackupIr {
     pub schedule: String,
     pub retention_days: u32,
+    /// Runs of `schedule` on a day it fires (an upper bound of the runs per day; see
+    /// `platc_values::cron::Cron::runs_per_day`).
+    pub runs_per_day: u32,
+}
+
+/// An object-storage bucket of the platform's cloud for a store's backups.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BackupStorageIr {
+    pub cloud: Cloud,
+    /// S3 or Cloud Storage bucket, or Azure Blob container (the stage's `backup-bucket`).
+    pub bucket: String,
+    /// The platform's region (S3 and the Cloud Storage S3 interface need one).
+    pub region: String,
+    /// Path of this store's backups in the bucket: `<app>/<store>`.
+    pub prefix: String,
+    /// Kubernetes Secret (External Secrets) with the storage credentials.
+    pub credentials_secret: String,
+    /// Stage-scoped key of those credentials in the cloud secret manager (one per stage).
+    pub secret_path: String,
+}
+
+impl BackupStorageIr {
+    /// Keys the secret manager entry (and so the Secret) must hold, named as the backup agent
+    /// reads them. Cloud Storage is used through its S3 interface with HMAC keys.
+    pub fn credential_keys(&self) -> [&'static str; 2] {
+        match self.cloud {
+            Cloud::Aws | Cloud::Gcp => ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"],
+            Cloud::Azure => ["AZURE_STORAGE_ACCOUNT_NAME", "AZURE_STORAGE_ACCOUNT_KEY"],
+        }
+    }
+}
+
+impl BackupIr {
+    /// Days an in-cluster MySQL primary keeps its binary logs (`binlog_expire_logs_seconds`):
+    /// at most a week, and never longer than the copies are kept, so that the server never
+    /// lists a log whose copy the retention already deleted (it would be fetched again).
+    pub fn binlog_server_days(&self) -> u32 {
+        self.retention_days.clamp(1, 7)
+    }
+}
+
+/// The replication role of the in-cluster (Bitnami) PostgreSQL chart (its `auth.replicationUsername`
+/// default): the Helm values create it, the base backup job connects as it.
+pub const IN_CLUSTER_REPLICATION_USER: &str = "repl_user";
+
+impl DataStoreIr {
+    /// The claim holding the WAL archive and the base backups of an in-cluster PostgreSQL store:
+    /// written by platc-databases, mounted into the primary by the Helm values.
+    pub fn archive_claim(&self) -> String {
+        format!("{}-archive", self.name)
+    }
 }

@@ -571,6 +571,36 @@ pub(crate) fn external_secrets(svc: &ServiceIr, w: &WorkloadIr, store: &str) -> 
             ),
         ));
     }
+    // Object-storage credentials of operator backups (one secret manager key per stage, put
+    // there by the platform team; the backup agent reads the Secret by the key names of
+    // `BackupStorageIr::credential_keys`).
+    for (_, s) in stores(w) {
+        if let Some(b) = &s.backup_storage {
+            out.push(external_secret(
+                &b.credentials_secret,
+                &svc.labels,
+                store,
+                Mapping::new().with(
+                    "data",
+                    Yaml::Seq(
+                        b.credential_keys()
+                            .iter()
+                            .map(|k| {
+                                Yaml::Map(
+                                    Mapping::new().with("secretKey", *k).with(
+                                        "remoteRef",
+                                        Mapping::new()
+                                            .with("key", b.secret_path.as_str())
+                                            .with("property", *k),
+                                    ),
+                                )
+                            })
+                            .collect(),
+                    ),
+                ),
+            ));
+        }
+    }
     if !svc.secrets.is_empty() {
         let data = svc
             .secrets

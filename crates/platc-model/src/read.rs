@@ -121,6 +121,7 @@ fn stage(cx: &mut Cx, name: Sp<String>, mut r: Reader<'_, '_>) -> Stage {
         replicas: r.int(cx, "replicas"),
         certificates: r.word(cx, "certificates", Acme::WORDS),
         managed_cidrs: r.str_list(cx, "managed-cidrs"),
+        backup_bucket: r.str(cx, "backup-bucket"),
     };
     r.finish(cx);
     s

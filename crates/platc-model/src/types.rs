@@ -265,6 +265,9 @@ pub struct Stage {
     pub certificates: Option<Sp<Acme>>,
     /// Address ranges where the stage's managed databases and caches live.
     pub managed_cidrs: Option<Sp<Vec<Sp<String>>>>,
+    /// Object-storage bucket (Azure: blob container) of the platform's cloud that operator
+    /// backups of this stage upload to.
+    pub backup_bucket: Option<Sp<String>>,
 }
 
 #[derive(Clone, Debug, Default)]

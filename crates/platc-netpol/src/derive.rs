@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 
-use platc_ir::{AppIr, AppStageIr, DataStoreIr, Ir, Labels, PodRef, ServiceIr, StoreEndpoint};
+use platc_ir::{
+    AppIr, AppStageIr, DataStoreIr, Ir, Labels, PodRef, Satellite, ServiceIr, StoreEndpoint,
+};
 
 use crate::model::{NetworkPolicy, Peer, PortSpec, Proto, Rule, Selector};
 
@@ -285,6 +287,18 @@ fn store_policies(
             internal.ingress = Some(vec![peer.clone()]);
             internal.egress = Some(vec![peer]);
             out.push(internal);
+            if store.backup_storage.is_some() {
+                let mut upload = cx.policy(
+                    format!("{}-to-object-storage", store.name),
+                    "backup",
+                    pods.clone(),
+                );
+                upload.egress = Some(vec![https_anywhere()]);
+                out.push(upload);
+            }
+            for sat in &store.satellites {
+                satellite_policies(cx, svc, store, labels, sat, out);
+            }
             if let Some(port) = store.metrics_port {
                 let mut scrape =
                     cx.policy(format!("{}-from-prometheus", store.name), "metrics", pods);
@@ -317,6 +331,83 @@ fn store_policies(
             }]);
             out.push(egress);
         }
+    }
+}
+
+/// HTTPS to any address outside the cluster: object storage (S3, GCS, Azure Blob) has no
+/// fixed address range. ipBlock is meant for cluster-external addresses (see
+/// ARCHITECTURE.md), so pods stay unreachable on this port.
+fn https_anywhere() -> Rule {
+    Rule {
+        peers: ["0.0.0.0/0", "::/0"]
+            .into_iter()
+            .map(|c| Peer::IpBlock {
+                cidr: c.to_string(),
+                except: Vec::new(),
+            })
+            .collect(),
+        ports: vec![PortSpec::tcp(443)],
+    }
+}
+
+/// The policies of pods an operator starts next to a store (its backup jobs, a connection
+/// pooler): each side of every edge, nothing else.
+fn satellite_policies(
+    cx: &Ctx<'_>,
+    svc: &ServiceIr,
+    store: &DataStoreIr,
+    store_labels: &Labels,
+    sat: &Satellite,
+    out: &mut Vec<NetworkPolicy>,
+) {
+    let me = Selector::labels(&sat.labels);
+    let ports = vec![PortSpec::tcp(store.port)];
+    let mut own = cx.policy(
+        format!("{}-{}", store.name, sat.role),
+        "store-satellite",
+        me.clone(),
+    );
+    let mut egress = Vec::new();
+    if sat.to_store {
+        egress.push(Rule {
+            peers: vec![cx.pods_in(cx.namespace, store_labels)],
+            ports: ports.clone(),
+        });
+    }
+    if sat.upload {
+        egress.push(https_anywhere());
+    }
+    own.egress = Some(egress);
+    if sat.serves_service {
+        own.ingress = Some(vec![Rule {
+            peers: vec![cx.pods_in(cx.namespace, &svc.selector)],
+            ports: ports.clone(),
+        }]);
+    }
+    out.push(own);
+    if sat.to_store {
+        let mut at_store = cx.policy(
+            format!("{}-from-{}", store.name, sat.role),
+            "store-satellite",
+            Selector::labels(store_labels),
+        );
+        at_store.ingress = Some(vec![Rule {
+            peers: vec![cx.pods_in(cx.namespace, &sat.labels)],
+            ports: ports.clone(),
+        }]);
+        out.push(at_store);
+    }
+    if sat.serves_service {
+        let mut client = cx.policy(
+            format!("{}-to-{}-{}", svc.name, store.name, sat.role),
+            "data",
+            Selector::labels(&svc.selector),
+        );
+        client.egress = Some(vec![Rule {
+            peers: vec![cx.pods_in(cx.namespace, &sat.labels)],
+            ports,
+        }]);
+        out.push(client);
     }
 }
 

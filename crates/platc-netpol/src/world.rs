@@ -146,14 +146,21 @@ pub fn world(ir: &Ir) -> World {
                     labels,
                 });
                 for (kind, store) in [("database", &wl.database), ("cache", &wl.cache)] {
-                    if let Some(StoreEndpoint::Pods { labels }) =
-                        store.as_ref().map(|s| &s.endpoint)
-                    {
+                    let Some(store) = store else { continue };
+                    if let StoreEndpoint::Pods { labels } = &store.endpoint {
                         w.endpoints.push(Endpoint::Pod {
                             id: format!("{}.{}.{kind}", app.name, svc.name),
                             stage: Some(stage.stage.clone()),
                             namespace: stage.namespace.clone(),
                             labels: labels.clone(),
+                        });
+                    }
+                    for sat in &store.satellites {
+                        w.endpoints.push(Endpoint::Pod {
+                            id: format!("{}.{}.{kind}.{}", app.name, svc.name, sat.role),
+                            stage: Some(stage.stage.clone()),
+                            namespace: stage.namespace.clone(),
+                            labels: sat.labels.clone(),
                         });
                     }
                 }

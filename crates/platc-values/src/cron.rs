@@ -38,6 +38,55 @@ impl Cron {
     pub fn is_descriptor(&self) -> bool {
         self.text.starts_with('@')
     }
+
+    /// How many times the schedule fires on a day on which it fires at all: the distinct
+    /// minutes times the distinct hours (`@hourly` 24, the other descriptors 1). An upper
+    /// bound of the runs per day, exact for schedules that fire every day.
+    pub fn runs_per_day(&self) -> u32 {
+        if self.text == "@hourly" {
+            return 24;
+        }
+        if self.is_descriptor() {
+            return 1;
+        }
+        let mut fields = self.text.split(' ');
+        let mut count = |field: &Field| {
+            let values = fields.next().map_or(0, |t| field_values(t, field));
+            values.max(1)
+        };
+        count(&FIELDS[0]) * count(&FIELDS[1])
+    }
+}
+
+/// The number of distinct values a valid minute or hour field matches.
+fn field_values(text: &str, field: &Field) -> u32 {
+    let mut hit = [false; 60];
+    for item in text.split(',') {
+        let (range, step) = match item.split_once('/') {
+            Some((r, s)) => (r, s.parse::<u32>().unwrap_or(1).max(1)),
+            None => (item, 1),
+        };
+        let (lo, hi) = if range == "*" {
+            (field.min, field.max)
+        } else if let Some((a, b)) = range.split_once('-') {
+            (
+                a.parse().unwrap_or(field.min),
+                b.parse().unwrap_or(field.max),
+            )
+        } else {
+            let n = range.parse().unwrap_or(field.min);
+            // `N/S` means `N-max/S`.
+            (n, if item.contains('/') { field.max } else { n })
+        };
+        let mut v = lo;
+        while v <= hi.min(field.max) {
+            if let Some(h) = hit.get_mut(v as usize) {
+                *h = true;
+            }
+            v += step;
+        }
+    }
+    hit.iter().map(|h| u32::from(*h)).sum()
 }
 
 impl fmt::Display for Cron {
@@ -399,6 +448,19 @@ fn number(text: &str, field: &Field, what: &str) -> Result<u32, ValueError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn runs_per_day_counts_minutes_times_hours() {
+        let runs = |s: &str| super::parse_cron(s).map(|c| c.runs_per_day());
+        assert_eq!(runs("0 * * * *"), Ok(24));
+        assert_eq!(runs("@hourly"), Ok(24));
+        assert_eq!(runs("0 2 * * *"), Ok(1));
+        assert_eq!(runs("@weekly"), Ok(1));
+        assert_eq!(runs("*/15 * * * *"), Ok(96));
+        assert_eq!(runs("0,30 8-17 * * MON-FRI"), Ok(20));
+        assert_eq!(runs("5/20 1/12 * * *"), Ok(6));
+        assert_eq!(runs("* * * * *"), Ok(1440));
+    }
+
     use super::*;
     use proptest::prelude::*;
 

@@ -290,6 +290,49 @@ fn declared(ir: &Ir, endpoints: &[Endpoint]) -> BTreeSet<Edge> {
                                     m,
                                 ));
                             }
+                            // HTTPS to any address outside the cluster (object storage).
+                            let upload = |e: &mut BTreeSet<Edge>, from: &str| {
+                                for ext in endpoints {
+                                    if let Endpoint::External { id, .. } = ext {
+                                        e.insert((
+                                            stage.stage.clone(),
+                                            from.to_string(),
+                                            id.clone(),
+                                            Proto::Tcp,
+                                            443,
+                                        ));
+                                    }
+                                }
+                            };
+                            if store.backup_storage.is_some() {
+                                upload(&mut e, &sid);
+                            }
+                            // Operator jobs and poolers next to the store.
+                            for sat in &store.satellites {
+                                let sat_id = format!("{sid}.{}", sat.role);
+                                if sat.to_store {
+                                    e.insert((
+                                        stage.stage.clone(),
+                                        sat_id.clone(),
+                                        sid.clone(),
+                                        Proto::Tcp,
+                                        store.port,
+                                    ));
+                                }
+                                if sat.serves_service {
+                                    e.insert((
+                                        stage.stage.clone(),
+                                        me.clone(),
+                                        sat_id.clone(),
+                                        Proto::Tcp,
+                                        store.port,
+                                    ));
+                                }
+                                if sat.upload {
+                                    upload(&mut e, &sat_id);
+                                }
+                                pods.push(sat_id);
+                            }
                             pods.push(sid);
                         }
                         StoreEndpoint::External { cidrs } => {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use platc_model::{expand_namespace, Document, Problem, Span, RESERVED_NAMESPACES};
+use platc_model::{expand_namespace, Cloud, Document, Problem, Span, RESERVED_NAMESPACES};
 use platc_values::names;
 
 use super::value_problem;
@@ -76,6 +76,10 @@ pub(crate) fn check(doc: &Document, out: &mut Vec<Problem>) {
                     .managed_cidrs
                     .as_ref()
                     .map(|s| ("managed-cidrs", s.span.clone())),
+                stage
+                    .backup_bucket
+                    .as_ref()
+                    .map(|s| ("backup-bucket", s.span.clone())),
             ];
             for (key, span) in extra.into_iter().flatten() {
                 out.push(
@@ -234,6 +238,29 @@ pub(crate) fn check(doc: &Document, out: &mut Vec<Problem>) {
             );
         }
     }
+    if let Some(cloud) = doc.platform.cloud.as_ref().map(|c| c.value) {
+        for bucket in doc.stages.values().filter_map(|s| s.backup_bucket.as_ref()) {
+            if let Err(why) = bucket_name(cloud, &bucket.value) {
+                out.push(
+                    Problem::new(
+                        "platc::stages::backup-bucket",
+                        bucket.span.clone(),
+                        format!(
+                            "`{}` is not a valid {} name: {why}",
+                            bucket.value,
+                            bucket_kind(cloud)
+                        ),
+                    )
+                    .label("invalid name")
+                    .help(format!(
+                        "name an existing {} of the platform's cloud, e.g. `\"acme-test-db-backups\"`; \
+                         its credentials go into the stage's secret manager key `backup-storage`",
+                        bucket_kind(cloud)
+                    )),
+                );
+            }
+        }
+    }
     // A missing `[stages]` is already reported as a missing required key.
     let stages_missing = doc.stages.is_empty() && doc.stages_span == (0..0);
     if !stages_missing && doc.stages.values().all(|s| s.joins.is_some()) {
@@ -291,6 +318,44 @@ pub(crate) fn parse_cidr(s: &str) -> Result<(), String> {
     };
     if value & mask != 0 {
         return Err("host bits are set; use the network address".to_string());
+    }
+    Ok(())
+}
+
+fn bucket_kind(cloud: Cloud) -> &'static str {
+    match cloud {
+        Cloud::Aws => "S3 bucket",
+        Cloud::Gcp => "Cloud Storage bucket",
+        Cloud::Azure => "Azure Blob container",
+    }
+}
+
+/// The naming rules of an S3 bucket, a Cloud Storage bucket (without dots: at most 63
+/// characters then) or an Azure Blob container.
+pub(crate) fn bucket_name(cloud: Cloud, name: &str) -> Result<(), String> {
+    let len = name.chars().count();
+    if !(3..=63).contains(&len) {
+        return Err(format!("it has {len} characters, not 3 to 63"));
+    }
+    let allowed = |c: char| match cloud {
+        Cloud::Aws => c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-',
+        Cloud::Gcp => {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-' || c == '_'
+        }
+        Cloud::Azure => c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-',
+    };
+    if let Some(bad) = name.chars().find(|c| !allowed(*c)) {
+        return Err(format!("`{bad}` is not allowed"));
+    }
+    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if !alnum(name.chars().next()) || !alnum(name.chars().last()) {
+        return Err("it must start and end with a lower-case letter or digit".into());
+    }
+    if cloud == Cloud::Azure && name.contains("--") {
+        return Err("it has two hyphens in a row".into());
+    }
+    if cloud != Cloud::Azure && name.contains("..") {
+        return Err("it has two dots in a row".into());
     }
     Ok(())
 }
