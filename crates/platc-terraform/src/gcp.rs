@@ -100,7 +100,7 @@ pub fn render(stage: &Stage) -> Result<Files, EmitError> {
         || !stage.in_cluster.is_empty();
     Ok(vec![
         ("versions.tf", versions(random)),
-        ("variables.tf", variables()),
+        ("variables.tf", variables(stage)),
         ("main.tf", main(stage)),
         ("databases.tf", databases),
         ("secrets.tf", secrets),
@@ -140,8 +140,8 @@ fn versions(random: bool) -> Body {
     f
 }
 
-fn variables() -> Body {
-    let mut f = project_variable();
+fn variables(stage: &Stage) -> Body {
+    let mut f = project_variable(stage);
     f.block(Block::new("variable").label("network_id").with(|b| {
         b.attr(
             "description",
@@ -154,11 +154,15 @@ fn variables() -> Body {
     f
 }
 
-fn project_variable() -> Body {
+fn project_variable(stage: &Stage) -> Body {
     let mut f = Body::new();
     f.block(Block::new("variable").label("project_id").with(|b| {
-        b.attr("description", "Project of the stage's data stores.");
+        b.attr(
+            "description",
+            "Project of the stage's data stores and secrets. The default is the project External Secrets reads (platform.toml: [platform.identity] gcp-project, else the platform name).",
+        );
         b.attr("type", Expr::Raw("string"));
+        b.attr("default", stage.gcp_project);
     }));
     f.blank();
     f
@@ -605,7 +609,7 @@ fn output(store: &Store, body: &mut Body) {
 pub fn credentials(stage: &Stage) -> Files {
     let mut files = Files::new();
     if stage.stores.is_empty() {
-        let mut variables = project_variable();
+        let mut variables = project_variable(stage);
         variables.extend(credentials_versions());
         files.push(("versions.tf", versions(true)));
         files.push(("variables.tf", variables));

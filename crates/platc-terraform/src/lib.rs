@@ -134,6 +134,10 @@ impl Store<'_> {
 #[derive(Clone, Debug)]
 pub struct Stage<'a> {
     pub platform: &'a str,
+    /// GCP: the project of the secret manager External Secrets reads (`[platform.identity]
+    /// gcp-project`, else the platform name): the default of `var.project_id`, so that the
+    /// secrets Terraform writes are where the ClusterSecretStore looks.
+    pub gcp_project: &'a str,
     pub region: &'a str,
     pub name: &'a str,
     /// The managed stores, in app, service, database-then-cache order.
@@ -205,6 +209,12 @@ pub fn stages(ir: &Ir) -> Vec<Stage<'_>> {
         if !stores.is_empty() || !in_cluster.is_empty() {
             stages.push(Stage {
                 platform: &ir.platform.name,
+                gcp_project: ir
+                    .platform
+                    .identity
+                    .gcp_project
+                    .as_deref()
+                    .unwrap_or(&ir.platform.name),
                 region: &ir.platform.region,
                 name: &stage.name,
                 stores,

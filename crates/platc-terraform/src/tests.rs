@@ -948,3 +948,25 @@ fn mysql_operator_credentials_carry_the_root_account() {
         ["shop_api_mysql_password", "shop_api_mysql_rootPassword"]
     );
 }
+
+/// GCP: Terraform writes the secrets into the project External Secrets reads, by default.
+#[test]
+fn gcp_project_defaults_to_the_secret_store_project() {
+    let base = single("gcp", "postgresql", 1);
+    let files = render_stage(&base, "prod");
+    has(
+        &files["variables.tf"],
+        "default     = \"acme\"",
+        "gcp without identity",
+    );
+    let with = base.replace(
+        "registry = \"ghcr.io/acme\"\n",
+        "registry = \"ghcr.io/acme\"\nidentity = { gcp-project = \"acme-data-123\" }\n",
+    );
+    let files = render_stage(&with, "prod");
+    has(
+        &files["variables.tf"],
+        "default     = \"acme-data-123\"",
+        "gcp with identity",
+    );
+}
