@@ -14,8 +14,14 @@ pub fn supported_versions(engine: Engine, placement: Placement) -> &'static [&'s
         (Postgresql, InCluster | Operator | StatefulSet) => &["14", "15", "16", "17"],
         (Postgresql, Managed) => &["14", "15", "16", "17"],
         (Mysql, InCluster | Managed) => &["8.0", "8.4"],
-        // The InnoDBCluster schema admits no namespace or labels on the object, so it cannot
-        // live in a Kustomize overlay; MySQL runs in-cluster (Helm) or managed instead.
+        // Refused. The InnoDBCluster schema admits no namespace or labels on the object, so it
+        // cannot live in a Kustomize overlay; a file outside the overlay applied with
+        // `kubectl apply -n` would solve that alone, but the operator creates no application
+        // user or database (spec has only `secretName` for root and `initDB` from a clone or
+        // dump), and its pods (servers on 3306/33060/33061, MySQL Router on 6446-6449 behind a
+        // Service on 3306) and the operator's own connections need NetworkPolicies platc cannot
+        // derive from labels it does not know for sure. MySQL runs in-cluster (Helm, with dumps
+        // and binlog copies) or managed instead.
         (Mysql, Operator) => &[],
         (Mysql, StatefulSet) => &[],
         (Mongodb, InCluster | Operator) => &["6.0", "7.0", "8.0"],

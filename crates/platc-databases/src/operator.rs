@@ -72,6 +72,18 @@ fn zalando(cx: &Cx<'_>) -> Mapping {
         spec.insert("patroni", Mapping::new().with("synchronous_mode", true));
     }
     spec.insert("resources", resources(engine_sizing(store.engine)));
+    if let Some(mode) = store.pooler {
+        // PgBouncer in front of the primary (Service `<cluster>-pooler`, where the IR points the
+        // service), two instances so that one can be rescheduled without an outage.
+        spec.insert("enableConnectionPooler", true);
+        spec.insert(
+            "connectionPooler",
+            Mapping::new()
+                .with("numberOfInstances", 2)
+                .with("mode", mode.as_str())
+                .with("resources", resources(SMALL)),
+        );
+    }
     // pg_dumpall to the bucket configured operator-wide (`logical_backup_provider`,
     // `logical_backup_s3_bucket`), on the IR's schedule; older dumps are deleted after a new one
     // was uploaded. The job's pods (`application: spilo-logical-backup`) are an IR satellite:

@@ -14,7 +14,11 @@
 //! - the exporter and a ServiceMonitor labelled for kube-prometheus-stack;
 //! - the chart's own NetworkPolicies off: platc-netpol owns every policy of the namespace;
 //! - the chart's backup CronJob where it has one (postgresql `pg_dumpall`, mongodb `mongodump`),
-//!   on the store's schedule, deleting dumps older than the retention.
+//!   on the store's schedule, deleting dumps older than the retention;
+//! - what the backups of platc-databases (`databases/<store>-backup.yaml`) need from the
+//!   server: postgresql WAL archiving of the primary into the archive claim (and replication
+//!   mode for a standalone primary, for `pg_basebackup`), mysql binary logs in row format kept
+//!   long enough for the copy job.
 //!
 //! Security contexts are left at the charts' defaults, which already run every container as
 //! non-root (UID 1001) with a read-only root file system, no privilege escalation, all

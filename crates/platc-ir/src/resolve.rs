@@ -604,7 +604,18 @@ fn data_store(
             Engine::Redis => 9121,
         }),
     };
-    let (host, password_key, tls) = connection(engine, placement, platform.cloud, &name, replicas);
+    // The checker allows `pooler` only where Zalando runs the database.
+    let pooler = over
+        .and_then(|o| o.pooler.as_ref())
+        .or(store.pooler.as_ref())
+        .map(|p| p.value)
+        .filter(|_| placement == Placement::Operator && engine == Engine::Postgresql);
+    let (mut host, password_key, tls) =
+        connection(engine, placement, platform.cloud, &name, replicas);
+    if pooler.is_some() {
+        // The operator's pooler Service for the primary.
+        host = Some(format!("{name}-pooler"));
+    }
     // Zalando's operator creates one Secret per user and ignores any other; its name is
     // fixed by the operator (user name with `_` as `-`).
     let zalando = placement == Placement::Operator && engine == Engine::Postgresql;
@@ -621,7 +632,7 @@ fn data_store(
     } else {
         Vec::new()
     };
-    let satellites = satellites(engine, placement, &name);
+    let satellites = satellites(engine, placement, &name, pooler.is_some());
     // Percona's backup agent uploads to the stage's bucket; no other store uses it yet.
     let backup_storage = match (placement, engine, &st.backup_bucket) {
         (Placement::Operator, Engine::Mongodb, Some(bucket)) => Some(BackupStorageIr {
@@ -637,6 +648,7 @@ fn data_store(
     Ok(Some(DataStoreIr {
         extra_ports,
         satellites,
+        pooler,
         backup_storage,
         credentials_from_secret_manager: !zalando,
         host,
@@ -672,10 +684,13 @@ fn data_store(
 /// The pods an operator starts next to the store. Zalando's logical backup CronJob (on for every
 /// operator-placed PostgreSQL) labels its pods `application: spilo-logical-backup` and the
 /// cluster name (postgres-operator `generateLogicalBackupJob`); they dump the cluster over
-/// 5432 and upload to the bucket configured operator-wide.
-fn satellites(engine: Engine, placement: Placement, name: &str) -> Vec<Satellite> {
-    match (placement, engine) {
-        (Placement::Operator, Engine::Postgresql) => vec![Satellite {
+/// 5432 and upload to the bucket configured operator-wide. Its connection pooler (PgBouncer,
+/// with `pooler`) labels its pods `application: db-connection-pooler` and the cluster name
+/// (`connectionPoolerLabels`); the service connects to it, it connects to the primary.
+fn satellites(engine: Engine, placement: Placement, name: &str, pooler: bool) -> Vec<Satellite> {
+    let mut out = Vec::new();
+    if (placement, engine) == (Placement::Operator, Engine::Postgresql) {
+        out.push(Satellite {
             role: "logical-backup".into(),
             labels: labels(&[
                 ("application", "spilo-logical-backup"),
@@ -684,9 +699,21 @@ fn satellites(engine: Engine, placement: Placement, name: &str) -> Vec<Satellite
             to_store: true,
             serves_service: false,
             upload: true,
-        }],
-        _ => Vec::new(),
+        });
+        if pooler {
+            out.push(Satellite {
+                role: "pooler".into(),
+                labels: labels(&[
+                    ("application", "db-connection-pooler"),
+                    ("cluster-name", name),
+                ]),
+                to_store: true,
+                serves_service: true,
+                upload: false,
+            });
+        }
     }
+    out
 }
 
 /// The labels on a store's pods, as the chart, operator or platc's own StatefulSet sets them.

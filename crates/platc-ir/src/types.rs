@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-pub use platc_model::{Cloud, Deploy, Engine, Placement, Protocol};
+pub use platc_model::{Cloud, Deploy, Engine, Placement, Pooler, Protocol};
 
 /// Labels (and selectors) as ordered key/value pairs.
 pub type Labels = BTreeMap<String, String>;
@@ -309,6 +309,10 @@ pub struct DataStoreIr {
     /// Pods the operator starts for the store besides its own (backup jobs, connection
     /// poolers), in role order; empty for stores outside the cluster.
     pub satellites: Vec<Satellite>,
+    /// PgBouncer in front of the store (Zalando's connection pooler, operator-placed
+    /// PostgreSQL only): the service connects to it (`host` is its Service) instead of to the
+    /// store.
+    pub pooler: Option<Pooler>,
     /// Where the store's own pods upload backups (HTTPS, outside the cluster): Percona's
     /// backup agent when the stage names a `backup-bucket`.
     pub backup_storage: Option<BackupStorageIr>,

@@ -265,6 +265,7 @@ fn data_store(
     d.replicas = r.int(cx, "replicas");
     d.instance = r.str(cx, "instance");
     d.placement = r.word(cx, "placement", Placement::WORDS);
+    d.pooler = r.word(cx, "pooler", Pooler::WORDS);
     d.backup = r.table(cx, "backup").map(|mut t| {
         let b = Backup {
             span: t.span.clone(),

@@ -87,6 +87,29 @@ impl Placement {
     }
 }
 
+/// Pooling mode of a PostgreSQL connection pooler (PgBouncer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Pooler {
+    /// A server connection per transaction (session state does not survive a transaction).
+    Transaction,
+    /// A server connection per client session.
+    Session,
+}
+
+impl Pooler {
+    pub const WORDS: &'static [(&'static str, Pooler)] = &[
+        ("transaction", Pooler::Transaction),
+        ("session", Pooler::Session),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Pooler::Transaction => "transaction",
+            Pooler::Session => "session",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Engine {
     Postgresql,
@@ -364,6 +387,8 @@ pub struct DataStore {
     pub replicas: Option<Sp<i64>>,
     pub instance: Option<Sp<String>>,
     pub placement: Option<Sp<Placement>>,
+    /// PgBouncer in front of an operator-placed PostgreSQL (Zalando's connection pooler).
+    pub pooler: Option<Sp<Pooler>>,
     pub backup: Option<Backup>,
 }
 

@@ -257,22 +257,26 @@ fn store_policies(
     );
     match &store.endpoint {
         StoreEndpoint::Pods { labels } => {
-            egress.egress = Some(vec![Rule {
-                peers: vec![cx.pods_in(cx.namespace, labels)],
-                ports: store_ports(store),
-            }]);
-            out.push(egress);
             let pods = Selector::labels(labels);
-            let mut ingress = cx.policy(
-                format!("{}-from-{}", store.name, svc.name),
-                "data",
-                pods.clone(),
-            );
-            ingress.ingress = Some(vec![Rule {
-                peers: vec![cx.pods_in(cx.namespace, &svc.selector)],
-                ports: store_ports(store),
-            }]);
-            out.push(ingress);
+            // With a connection pooler the service talks to the pooler only (its policies are
+            // the satellite's), never to the store directly.
+            if !store.satellites.iter().any(|s| s.serves_service) {
+                egress.egress = Some(vec![Rule {
+                    peers: vec![cx.pods_in(cx.namespace, labels)],
+                    ports: store_ports(store),
+                }]);
+                out.push(egress);
+                let mut ingress = cx.policy(
+                    format!("{}-from-{}", store.name, svc.name),
+                    "data",
+                    pods.clone(),
+                );
+                ingress.ingress = Some(vec![Rule {
+                    peers: vec![cx.pods_in(cx.namespace, &svc.selector)],
+                    ports: store_ports(store),
+                }]);
+                out.push(ingress);
+            }
             // The store's own pods talk to each other on its port: primary and replicas
             // stream, and the chart's backup jobs (which carry the store's labels) dump it.
             let peer = Rule {

@@ -59,8 +59,9 @@ enum Command {
     /// May FROM reach TO? Evaluates the rendered NetworkPolicies (exit 0 allowed, 1 denied).
     ///
     /// Workloads are `app.service`, `app.service.database`, `app.service.cache`, pods an
-    /// operator runs next to a store (`app.service.database.logical-backup`), and the shared
-    /// peers `ingress`, `prometheus`, `dns`, `kafka`, `internet`, `managed:<cidr>`.
+    /// operator runs next to a store (`app.service.database.logical-backup`,
+    /// `app.service.database.pooler`), and the shared peers `ingress`, `prometheus`, `dns`,
+    /// `kafka`, `internet`, `managed:<cidr>`.
     Explain(ExplainArgs),
     /// Draw one stage of the platform (apps, services, calls, exposure, data, events).
     Graph(GraphArgs),

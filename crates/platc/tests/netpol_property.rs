@@ -28,6 +28,8 @@ struct Svc {
     publishes: bool,
     subscribes: bool,
     prod_db_replicas: u8,
+    /// PgBouncer in stage `test` (only where the database is an operator-placed PostgreSQL).
+    pooler: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -51,18 +53,22 @@ fn svc() -> impl Strategy<Value = Svc> {
         any::<bool>(),
         any::<bool>(),
         1u8..4,
+        any::<bool>(),
     )
         .prop_map(
-            |(port, metrics, expose, calls, database, cache, publishes, subscribes, r)| Svc {
-                port,
-                metrics,
-                expose,
-                calls,
-                database,
-                cache,
-                publishes,
-                subscribes,
-                prod_db_replicas: r,
+            |(port, metrics, expose, calls, database, cache, publishes, subscribes, r, pooler)| {
+                Svc {
+                    port,
+                    metrics,
+                    expose,
+                    calls,
+                    database,
+                    cache,
+                    publishes,
+                    subscribes,
+                    prod_db_replicas: r,
+                    pooler,
+                }
             },
         )
 }
@@ -111,6 +117,7 @@ fn toml(p: &Platform) -> String {
         s.push_str("managed-cidrs = [\"10.20.0.0/16\"]\n");
     }
     let any_publisher = p.apps.iter().flatten().any(|s| s.publishes);
+    let mut pooled = Vec::new();
     for (a, services) in p.apps.iter().enumerate() {
         for (i, svc) in services.iter().enumerate() {
             let _ = writeln!(
@@ -164,6 +171,11 @@ fn toml(p: &Platform) -> String {
                     engine = "postgresql";
                 }
                 let _ = writeln!(s, "database = {{ engine = \"{engine}\" }}");
+                if p.test_operator && engine == "postgresql" && svc.pooler {
+                    pooled.push(format!(
+                        "[apps.a{a}.services.s{i}.stages.test]\ndatabase = {{ pooler = \"transaction\" }}\n"
+                    ));
+                }
             }
             if svc.cache {
                 s.push_str("cache = { engine = \"redis\" }\n");
@@ -176,6 +188,9 @@ fn toml(p: &Platform) -> String {
                 );
             }
         }
+    }
+    for t in pooled {
+        s.push_str(&t);
     }
     s
 }
@@ -264,14 +279,17 @@ fn declared(ir: &Ir, endpoints: &[Endpoint]) -> BTreeSet<Edge> {
                             let ports: Vec<u16> = std::iter::once(store.port)
                                 .chain(store.extra_ports.iter().copied())
                                 .collect();
+                            let pooled = store.satellites.iter().any(|s| s.serves_service);
                             for &port in &ports {
-                                e.insert((
-                                    stage.stage.clone(),
-                                    me.clone(),
-                                    sid.clone(),
-                                    Proto::Tcp,
-                                    port,
-                                ));
+                                if !pooled {
+                                    e.insert((
+                                        stage.stage.clone(),
+                                        me.clone(),
+                                        sid.clone(),
+                                        Proto::Tcp,
+                                        port,
+                                    ));
+                                }
                                 // Replication and the backup jobs, which carry the store's labels.
                                 e.insert((
                                     stage.stage.clone(),

@@ -36,6 +36,7 @@ pub(crate) fn check(doc: &Document, out: &mut Vec<Problem>) {
                     }
                 }
                 placements(doc, svc, store, cache, out);
+                poolers(doc, svc, store, cache, out);
             }
         }
     }
@@ -175,4 +176,64 @@ fn stage_span<'a>(svc: &'a Service, stage: &str, cache: bool) -> Option<&'a Sp<P
         over.database.as_ref()
     }?;
     store.placement.as_ref()
+}
+
+/// A connection pooler (`pooler`) exists only as Zalando's, so only for PostgreSQL placed
+/// `operator`, in every deployed stage where the service's (or the stage override's) value
+/// applies.
+fn poolers(doc: &Document, svc: &Service, store: &DataStore, cache: bool, out: &mut Vec<Problem>) {
+    let Some(engine) = &store.engine else { return };
+    let mut reported: Vec<platc_model::Span> = Vec::new();
+    for stage in doc.stages.values().filter(|s| s.joins.is_none()) {
+        let over = svc.stages.get(&stage.name.value).and_then(|o| {
+            if cache {
+                o.cache.as_ref()
+            } else {
+                o.database.as_ref()
+            }
+        });
+        let Some(pooler) = over
+            .and_then(|o| o.pooler.as_ref())
+            .or(store.pooler.as_ref())
+        else {
+            continue;
+        };
+        if reported.contains(&pooler.span) {
+            continue;
+        }
+        let placement = effective_placement(svc, stage, cache);
+        let problem = if engine.value != Engine::Postgresql {
+            Problem::new(
+                "platc::database::pooler",
+                pooler.span.clone(),
+                format!(
+                    "{} has no connection pooler; `pooler` is for PostgreSQL",
+                    engine.value.as_str()
+                ),
+            )
+            .label("not for this engine")
+            .help("remove `pooler`")
+        } else if placement != Placement::Operator {
+            Problem::new(
+                "platc::database::pooler",
+                pooler.span.clone(),
+                format!(
+                    "the connection pooler needs `placement = \"operator\"`, but stage `{}` places this database `{}`",
+                    stage.name.value,
+                    placement.as_str()
+                ),
+            )
+            .label("no pooler for this placement")
+            .help(format!(
+                "set `pooler` only in the stage overrides of stages that run the database by operator \
+                 (`[apps.<app>.services.{}.stages.<stage>] database = {{ pooler = \"{}\" }}`)",
+                svc.name.value,
+                pooler.value.as_str()
+            ))
+        } else {
+            continue;
+        };
+        reported.push(pooler.span.clone());
+        out.push(problem);
+    }
 }
