@@ -196,7 +196,7 @@ pub fn releases(ir: &Ir) -> Vec<Release> {
         });
     }
     let placed = operator_engines(ir);
-    let operator = |name, repository, version, values| Release {
+    let operator = |name: &'static str, repository, version, values| Release {
         name,
         repository,
         chart: name,
@@ -207,7 +207,7 @@ pub fn releases(ir: &Ir) -> Vec<Release> {
     };
     if placed.contains(&Engine::Postgresql) {
         out.push(operator(
-            "postgres-operator",
+            platc_ir::ZALANDO_OPERATOR,
             "postgres-operator-charts",
             "2.0.1",
             postgres_operator(),
@@ -215,7 +215,7 @@ pub fn releases(ir: &Ir) -> Vec<Release> {
     }
     if placed.contains(&Engine::Mongodb) {
         out.push(operator(
-            "psmdb-operator",
+            platc_ir::PERCONA_OPERATOR,
             "percona",
             "1.21.3",
             psmdb_operator(),
@@ -223,7 +223,7 @@ pub fn releases(ir: &Ir) -> Vec<Release> {
     }
     if placed.contains(&Engine::Redis) {
         out.push(operator(
-            "redis-operator",
+            platc_ir::SPOTAHOME_OPERATOR,
             "redis-operator",
             "3.3.0",
             redis_operator(),

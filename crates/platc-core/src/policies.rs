@@ -17,6 +17,7 @@
 //! | `cert-manager-metrics`, `external-dns`, `external-secrets-metrics`, `kube-state-metrics` | the component | ingress from Prometheus on its metrics port |
 //! | `prometheus` | Prometheus | egress to every pod (it scrapes what ServiceMonitors name; targets' own policies decide), TCP 9100/10250 to node addresses (node-exporter, kubelet); ingress from Grafana and itself |
 //! | `alertmanager`, `grafana` | the component | Prometheus/Grafana to Alertmanager 9093, Grafana to Prometheus 9090, Alertmanager gossip 9094 |
+//! | `postgres-operator`, `psmdb-operator`, `redis-operator` (when a stage places a store with `operator`) | the operator | egress to exactly the pods of the stores it runs (exact namespace and labels) on the ports it manages them through |
 //! | `strimzi-cluster-operator`, `kafka-cluster`, `kafka-clients` (event bus) | operator, Kafka pods | operator to Kafka 9090/9091/8443; Kafka pods among each other 9090/9091; every publishing/subscribing service (exact namespace and pods, every stage) to the TLS listener |
 //!
 //! Node-exporter runs with `hostNetwork` in its own namespace; NetworkPolicies do not apply to
@@ -310,7 +311,52 @@ pub fn policies(ir: &Ir) -> Vec<NetworkPolicy> {
     if ir.core.event_bus {
         event_bus(&cx, &mut out);
     }
+    out.extend(database_operators(&cx));
     out
+}
+
+/// Each database operator reaches exactly the pods of the stores it runs (exact namespace,
+/// the store's pod labels) on the ports it manages them through; the store side admits it in
+/// the app overlay. Kubernetes API access is in `allow-kube-apiserver-and-https`.
+fn database_operators(cx: &Ctx<'_>) -> Vec<NetworkPolicy> {
+    use std::collections::BTreeMap;
+    // release -> (operator pods, rules in app, stage, service order)
+    let mut by_operator: BTreeMap<String, (Labels, Vec<Rule>)> = BTreeMap::new();
+    for app in &cx.ir.apps {
+        for stage in &app.stages {
+            for w in &stage.workloads {
+                for store in [&w.database, &w.cache].into_iter().flatten() {
+                    let (Some(op), platc_ir::StoreEndpoint::Pods { labels: pods }) =
+                        (&store.operator, &store.endpoint)
+                    else {
+                        continue;
+                    };
+                    let release = op
+                        .pods
+                        .labels
+                        .get("app.kubernetes.io/instance")
+                        .cloned()
+                        .unwrap_or_default();
+                    by_operator
+                        .entry(release)
+                        .or_insert_with(|| (op.pods.labels.clone(), Vec::new()))
+                        .1
+                        .push(Rule {
+                            peers: vec![in_namespace(&stage.namespace, Selector::labels(pods))],
+                            ports: tcp(&op.ports),
+                        });
+                }
+            }
+        }
+    }
+    by_operator
+        .into_iter()
+        .map(|(release, (pods, rules))| {
+            let mut p = cx.policy(&release, "database-operator", Selector::labels(&pods));
+            p.egress = Some(rules);
+            p
+        })
+        .collect()
 }
 
 fn ingress_controller(cx: &Ctx<'_>) -> NetworkPolicy {

@@ -72,6 +72,11 @@ fn zalando(cx: &Cx<'_>) -> Mapping {
         spec.insert("patroni", Mapping::new().with("synchronous_mode", true));
     }
     spec.insert("resources", resources(engine_sizing(store.engine)));
+    // Spilo as a non-root user (the image's `postgres`, 101:103) with its volume writable by
+    // that group; without these the operator runs it as root.
+    spec.insert("spiloRunAsUser", 101_i64);
+    spec.insert("spiloRunAsGroup", 103_i64);
+    spec.insert("spiloFSGroup", 103_i64);
     if let Some(mode) = store.pooler {
         // PgBouncer in front of the primary (Service `<cluster>-pooler`, where the IR points the
         // service), two instances so that one can be rescheduled without an outage.
@@ -142,9 +147,26 @@ fn percona(cx: &Cx<'_>) -> Mapping {
         // operator never writes into the Secret External Secrets owns.
         Mapping::new().with("users", format!("{}-system-users", store.name)),
     );
+    // The `restricted` Pod Security profile of the namespace: every container of the pods
+    // (mongod, the backup agent, the init container that copies the operator's tools) runs
+    // non-root, without privilege escalation or capabilities, with the runtime's seccomp
+    // profile. 1001 is the user of Percona's images.
+    let pod_security = Mapping::new()
+        .with("runAsNonRoot", true)
+        .with("runAsUser", 1001_i64)
+        .with("runAsGroup", 1001_i64)
+        .with("fsGroup", 1001_i64)
+        .with(
+            "seccompProfile",
+            Mapping::new().with("type", "RuntimeDefault"),
+        );
+    let container_security = percona_container_security;
+    spec.insert("initContainerSecurityContext", container_security());
     let replset = Mapping::new()
         .with("name", "rs0")
         .with("size", i64::from(size))
+        .with("podSecurityContext", pod_security)
+        .with("containerSecurityContext", container_security())
         .with(
             "affinity",
             Mapping::new().with("antiAffinityTopologyKey", "kubernetes.io/hostname"),
@@ -197,6 +219,20 @@ const PBM_STORAGE: &str = "object-storage";
 /// makes in the retention (`runs_per_day` x days: a schedule that skips days keeps them
 /// longer). Without a `backup-bucket` in the stage there is nowhere to write to: backups stay
 /// explicitly off rather than pointing at an invented bucket.
+/// A container securityContext the `restricted` Pod Security profile admits (Percona's images
+/// need a writable root file system, so it is not read-only).
+fn percona_container_security() -> Mapping {
+    Mapping::new()
+        .with("allowPrivilegeEscalation", false)
+        .with("privileged", false)
+        .with("runAsNonRoot", true)
+        .with("capabilities", Mapping::new().with("drop", strs(&["ALL"])))
+        .with(
+            "seccompProfile",
+            Mapping::new().with("type", "RuntimeDefault"),
+        )
+}
+
 fn percona_backup(cx: &Cx<'_>) -> Mapping {
     let store = cx.store;
     let Some(storage) = &store.backup_storage else {
@@ -245,6 +281,7 @@ fn percona_backup(cx: &Cx<'_>) -> Mapping {
     Mapping::new()
         .with("enabled", true)
         .with("image", PBM_IMAGE)
+        .with("containerSecurityContext", percona_container_security())
         .with("storages", Mapping::new().with(PBM_STORAGE, entry))
         .with("tasks", Yaml::Seq(vec![task.into()]))
 }

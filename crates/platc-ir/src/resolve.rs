@@ -283,8 +283,24 @@ fn app(
                 ),
                 service: base.name.clone(),
                 settings,
-                database: data_store(platform, &a.name.value, model, st, false, &managed_cidrs)?,
-                cache: data_store(platform, &a.name.value, model, st, true, &managed_cidrs)?,
+                database: data_store(
+                    platform,
+                    &core.namespace,
+                    &a.name.value,
+                    model,
+                    st,
+                    false,
+                    &managed_cidrs,
+                )?,
+                cache: data_store(
+                    platform,
+                    &core.namespace,
+                    &a.name.value,
+                    model,
+                    st,
+                    true,
+                    &managed_cidrs,
+                )?,
                 events: event_client(core, &st.name.value, &a.name.value, base),
                 overridden,
             });
@@ -519,8 +535,10 @@ fn backup_default(engine: Engine) -> (&'static str, u32) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn data_store(
     platform: &PlatformIr,
+    core_namespace: &str,
     app: &str,
     s: &Service,
     st: &Stage,
@@ -645,9 +663,13 @@ fn data_store(
         }),
         _ => None,
     };
+    let operator = (placement == Placement::Operator)
+        .then(|| operator_access(engine, core_namespace))
+        .flatten();
     Ok(Some(DataStoreIr {
         extra_ports,
         satellites,
+        operator,
         pooler,
         backup_storage,
         credentials_from_secret_manager: !zalando,
@@ -679,6 +701,26 @@ fn data_store(
             runs_per_day,
         },
     }))
+}
+
+/// What an operator-placed store's policies allow its operator (see [`OperatorAccess`]).
+fn operator_access(engine: Engine, core_namespace: &str) -> Option<OperatorAccess> {
+    let (release, ports, peer_ports, api_server): (&str, &[u16], &[u16], bool) = match engine {
+        Engine::Postgresql => (ZALANDO_OPERATOR, &[5432, 8008], &[8008], true),
+        Engine::Mongodb => (PERCONA_OPERATOR, &[27017], &[], false),
+        Engine::Redis => (SPOTAHOME_OPERATOR, &[6379, 26379], &[], false),
+        // Refused by the checker (no operator placement for MySQL).
+        Engine::Mysql => return None,
+    };
+    Some(OperatorAccess {
+        pods: PodRef {
+            namespace: core_namespace.to_string(),
+            labels: labels(&[("app.kubernetes.io/instance", release)]),
+        },
+        ports: ports.to_vec(),
+        peer_ports: peer_ports.to_vec(),
+        api_server,
+    })
 }
 
 /// The pods an operator starts next to the store. Zalando's logical backup CronJob (on for every

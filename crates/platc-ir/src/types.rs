@@ -313,6 +313,9 @@ pub struct DataStoreIr {
     /// PostgreSQL only): the service connects to it (`host` is its Service) instead of to the
     /// store.
     pub pooler: Option<Pooler>,
+    /// The operator that runs the store (operator placement): it reaches the store's pods from
+    /// the core namespace, and the pods may need the Kubernetes API.
+    pub operator: Option<OperatorAccess>,
     /// Where the store's own pods upload backups (HTTPS, outside the cluster): Percona's
     /// backup agent when the stage names a `backup-bucket`.
     pub backup_storage: Option<BackupStorageIr>,
@@ -343,6 +346,28 @@ pub struct DataStoreIr {
     pub database: String,
     pub user: String,
     pub backup: BackupIr,
+}
+
+/// Helm release names of the database operators in the core namespace (their pods carry
+/// `app.kubernetes.io/instance: <release>`).
+pub const ZALANDO_OPERATOR: &str = "postgres-operator";
+pub const PERCONA_OPERATOR: &str = "psmdb-operator";
+pub const SPOTAHOME_OPERATOR: &str = "redis-operator";
+
+/// What the NetworkPolicies of an operator-placed store must allow for its operator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OperatorAccess {
+    /// The operator's pods (core namespace, `app.kubernetes.io/instance: <release>`).
+    pub pods: PodRef,
+    /// Ports of the store's pods the operator connects to (Zalando: SQL 5432 to create users
+    /// and databases, Patroni's REST API 8008; Percona: mongod 27017; Spotahome: Redis 6379
+    /// and Sentinel 26379).
+    pub ports: Vec<u16>,
+    /// Ports the store's pods use among themselves besides the store's (Patroni's REST API
+    /// during leader races).
+    pub peer_ports: Vec<u16>,
+    /// The store's pods call the Kubernetes API: Patroni keeps the cluster state there.
+    pub api_server: bool,
 }
 
 /// Pods an operator starts next to a store that NetworkPolicies must admit, as the operator

@@ -337,9 +337,23 @@ pub(crate) fn pod_disruption_budget(svc: &ServiceIr) -> Yaml {
 
 pub(crate) fn namespace(ir: &Ir, app: &AppIr, stage: &AppStageIr) -> Yaml {
     let version = format!("v{}", ir.platform.kubernetes);
+    // Zalando's operator gives Spilo (and its pooler and backup) containers no seccomp profile
+    // and no dropped capabilities, and offers no setting for either: the `restricted` profile
+    // would refuse them. Such namespaces enforce `baseline` and keep auditing and warning at
+    // `restricted`, so every other pod's deviation stays visible.
+    let zalando = stage.workloads.iter().any(|w| {
+        [&w.database, &w.cache].into_iter().flatten().any(|s| {
+            s.placement == platc_ir::Placement::Operator && s.engine == platc_ir::Engine::Postgresql
+        })
+    });
     let mut l = Mapping::new();
     for mode in ["enforce", "audit", "warn"] {
-        l.insert(format!("pod-security.kubernetes.io/{mode}"), "restricted");
+        let level = if zalando && mode == "enforce" {
+            "baseline"
+        } else {
+            "restricted"
+        };
+        l.insert(format!("pod-security.kubernetes.io/{mode}"), level);
         l.insert(
             format!("pod-security.kubernetes.io/{mode}-version"),
             version.as_str(),
@@ -354,9 +368,21 @@ pub(crate) fn namespace(ir: &Ir, app: &AppIr, stage: &AppStageIr) -> Yaml {
         .with("kind", "Namespace")
         .with(
             "metadata",
-            Mapping::new()
-                .with("name", stage.namespace.as_str())
-                .with("labels", l),
+            {
+                let mut m = Mapping::new()
+                    .with("name", stage.namespace.as_str())
+                    .with("labels", l);
+                if zalando {
+                    m.insert(
+                        "annotations",
+                        Mapping::new().with(
+                            "platc.dev/pod-security",
+                            "baseline enforced: the Zalando operator sets no seccomp profile and drops no capabilities on Spilo containers; audit and warn stay restricted",
+                        ),
+                    );
+                }
+                m
+            },
         )
         .into()
 }

@@ -279,9 +279,13 @@ fn store_policies(
             }
             // The store's own pods talk to each other on its port: primary and replicas
             // stream, and the chart's backup jobs (which carry the store's labels) dump it.
+            let mut internal_ports = store_ports(store);
+            if let Some(op) = &store.operator {
+                internal_ports.extend(op.peer_ports.iter().copied().map(PortSpec::tcp));
+            }
             let peer = Rule {
                 peers: vec![cx.pods_in(cx.namespace, labels)],
-                ports: store_ports(store),
+                ports: internal_ports,
             };
             let mut internal = cx.policy(
                 format!("{}-internal", store.name),
@@ -302,6 +306,41 @@ fn store_policies(
             }
             for sat in &store.satellites {
                 satellite_policies(cx, svc, store, labels, sat, out);
+            }
+            if let Some(op) = &store.operator {
+                // The operator (core namespace) manages the store's pods: users, databases,
+                // failover. Its own egress is in core-services' policies.
+                let mut managed = cx.policy(
+                    format!("{}-from-operator", store.name),
+                    "store-operator",
+                    pods.clone(),
+                );
+                managed.ingress = Some(vec![Rule {
+                    peers: vec![cx.pod_ref(&op.pods)],
+                    ports: op.ports.iter().copied().map(PortSpec::tcp).collect(),
+                }]);
+                out.push(managed);
+                if op.api_server {
+                    // Patroni keeps leader election and configuration in the Kubernetes API,
+                    // whose address is the cloud's (not in the IR): TCP 443/6443 outside the
+                    // cluster, as core-services' controllers have it.
+                    let mut api = cx.policy(
+                        format!("{}-to-kube-apiserver", store.name),
+                        "store-operator",
+                        pods.clone(),
+                    );
+                    api.egress = Some(vec![Rule {
+                        peers: ["0.0.0.0/0", "::/0"]
+                            .into_iter()
+                            .map(|c| Peer::IpBlock {
+                                cidr: c.to_string(),
+                                except: Vec::new(),
+                            })
+                            .collect(),
+                        ports: vec![PortSpec::tcp(443), PortSpec::tcp(6443)],
+                    }]);
+                    out.push(api);
+                }
             }
             if let Some(port) = store.metrics_port {
                 let mut scrape =

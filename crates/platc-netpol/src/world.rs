@@ -1,6 +1,6 @@
 //! The pods of the cluster as platc's outputs and the pinned charts label them: every
-//! workload of every app and stage, their in-cluster stores, the core-services peers, and
-//! sample addresses outside the cluster. The evaluator runs against this.
+//! workload of every app and stage, their in-cluster stores, the core-services peers (with the
+//! database operators in use), and sample addresses outside the cluster. The evaluator runs against this.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -153,6 +153,24 @@ pub fn world(ir: &Ir) -> World {
                             stage: Some(stage.stage.clone()),
                             namespace: stage.namespace.clone(),
                             labels: labels.clone(),
+                        });
+                    }
+                    if let Some(op) = &store.operator {
+                        // The operator runs in the core namespace; named by its release.
+                        let id = op
+                            .pods
+                            .labels
+                            .get("app.kubernetes.io/instance")
+                            .cloned()
+                            .unwrap_or_else(|| "operator".to_string());
+                        w.namespaces
+                            .entry(op.pods.namespace.clone())
+                            .or_insert_with(|| ns_labels(&op.pods.namespace, &[]));
+                        w.endpoints.push(Endpoint::Pod {
+                            id,
+                            stage: None,
+                            namespace: op.pods.namespace.clone(),
+                            labels: op.pods.labels.clone(),
                         });
                     }
                     for sat in &store.satellites {

@@ -325,6 +325,44 @@ fn declared(ir: &Ir, endpoints: &[Endpoint]) -> BTreeSet<Edge> {
                             if store.backup_storage.is_some() {
                                 upload(&mut e, &sid);
                             }
+                            // The operator manages the store's pods; Patroni's pods talk to
+                            // each other's REST API and to the Kubernetes API.
+                            if let Some(op) = &store.operator {
+                                let operator = op.pods.labels["app.kubernetes.io/instance"].clone();
+                                for &port in &op.ports {
+                                    e.insert((
+                                        stage.stage.clone(),
+                                        operator.clone(),
+                                        sid.clone(),
+                                        Proto::Tcp,
+                                        port,
+                                    ));
+                                }
+                                for &port in &op.peer_ports {
+                                    e.insert((
+                                        stage.stage.clone(),
+                                        sid.clone(),
+                                        sid.clone(),
+                                        Proto::Tcp,
+                                        port,
+                                    ));
+                                }
+                                if op.api_server {
+                                    for ext in endpoints {
+                                        if let Endpoint::External { id, .. } = ext {
+                                            for port in [443, 6443] {
+                                                e.insert((
+                                                    stage.stage.clone(),
+                                                    sid.clone(),
+                                                    id.clone(),
+                                                    Proto::Tcp,
+                                                    port,
+                                                ));
+                                            }
+                                        }
+                                    }
+                                }
+                            }
                             // Operator jobs and poolers next to the store.
                             for sat in &store.satellites {
                                 let sat_id = format!("{sid}.{}", sat.role);
