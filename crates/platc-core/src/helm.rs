@@ -210,7 +210,7 @@ pub fn releases(ir: &Ir) -> Vec<Release> {
             platc_ir::ZALANDO_OPERATOR,
             "postgres-operator-charts",
             "2.0.1",
-            postgres_operator(),
+            postgres_operator(ir),
         ));
     }
     if placed.contains(&Engine::Mongodb) {
@@ -264,11 +264,27 @@ fn restricted_container() -> Mapping {
 }
 
 /// Zalando postgres-operator: watches every namespace (its default, stated), runs restricted.
-fn postgres_operator() -> Yaml {
+/// Logical backups: the provider is the cloud's object storage (Cloud Storage through its S3
+/// interface); bucket, region and credentials are per namespace, from the Secret
+/// `postgres-logical-backup` the app overlays make with External Secrets.
+fn postgres_operator(ir: &Ir) -> Yaml {
+    let provider = match ir.platform.cloud {
+        Cloud::Aws | Cloud::Gcp => "s3",
+        Cloud::Azure => "az",
+    };
     Mapping::new()
         .with(
             "configKubernetes",
             Mapping::new().with("watched_namespace", "*"),
+        )
+        .with(
+            "configLogicalBackup",
+            Mapping::new()
+                .with("logical_backup_provider", provider)
+                .with(
+                    "logical_backup_cronjob_environment_secret",
+                    platc_ir::ZALANDO_BACKUP_ENV_SECRET,
+                ),
         )
         .with("resources", resources("100m", "250Mi", "500m", "500Mi"))
         .with(

@@ -89,16 +89,21 @@ fn zalando(cx: &Cx<'_>) -> Mapping {
                 .with("resources", resources(SMALL)),
         );
     }
-    // pg_dumpall to the bucket configured operator-wide (`logical_backup_provider`,
-    // `logical_backup_s3_bucket`), on the IR's schedule; older dumps are deleted after a new one
-    // was uploaded. The job's pods (`application: spilo-logical-backup`) are an IR satellite:
-    // platc-netpol admits them to this cluster's pods on 5432 and to HTTPS for the upload.
-    spec.insert("enableLogicalBackup", true);
-    spec.insert("logicalBackupSchedule", store.backup.schedule.as_str());
-    spec.insert(
-        "logicalBackupRetention",
-        format!("{} days", store.backup.retention_days),
-    );
+    // pg_dumpall to the stage's `backup-bucket`, on the IR's schedule; older dumps are deleted
+    // after a new one was uploaded. The operator's provider is set in core-services; bucket,
+    // region and credentials come from the namespace's Secret `postgres-logical-backup`
+    // (`logical_backup_cronjob_environment_secret`, written by External Secrets). The job's
+    // pods (`application: spilo-logical-backup`) are an IR satellite: platc-netpol admits them
+    // to this cluster's pods on 5432 and to HTTPS for the upload. Without a bucket there is
+    // nowhere to upload to, and the job is off.
+    if store.backup_storage.is_some() {
+        spec.insert("enableLogicalBackup", true);
+        spec.insert("logicalBackupSchedule", store.backup.schedule.as_str());
+        spec.insert(
+            "logicalBackupRetention",
+            format!("{} days", store.backup.retention_days),
+        );
+    }
     object(
         "acid.zalan.do/v1",
         "postgresql",

@@ -297,11 +297,16 @@ fn operator_resources_name_the_pods_the_ir_expects() {
                 assert_eq!(labels["cluster-name"], cr["metadata"]["name"]);
                 let team = cr["spec"]["teamId"].as_str().unwrap();
                 assert!(store.name.starts_with(&format!("{team}-")));
-                assert_eq!(cr["spec"]["enableLogicalBackup"], true);
-                assert_eq!(
-                    cr["spec"]["logicalBackupSchedule"],
-                    store.backup.schedule.as_str()
-                );
+                // Logical backups exactly where the stage names a bucket to upload to.
+                if store.backup_storage.is_some() {
+                    assert_eq!(cr["spec"]["enableLogicalBackup"], true);
+                    assert_eq!(
+                        cr["spec"]["logicalBackupSchedule"],
+                        store.backup.schedule.as_str()
+                    );
+                } else {
+                    assert!(cr["spec"].get("enableLogicalBackup").is_none());
+                }
                 assert_eq!(
                     cr["spec"]["patroni"]["synchronous_mode"].as_bool(),
                     (store.replicas > 1).then_some(true)

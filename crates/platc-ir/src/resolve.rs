@@ -650,19 +650,34 @@ fn data_store(
     } else {
         Vec::new()
     };
-    let satellites = satellites(engine, placement, &name, pooler.is_some());
-    // Percona's backup agent uploads to the stage's bucket; no other store uses it yet.
-    let backup_storage = match (placement, engine, &st.backup_bucket) {
-        (Placement::Operator, Engine::Mongodb, Some(bucket)) => Some(BackupStorageIr {
+    // Operator backups go to the stage's bucket: Percona's backup agent (in the store's pods)
+    // and Zalando's logical-backup jobs (their bucket and credentials per namespace through
+    // the operator's environment Secret). Without a bucket they are off.
+    let storage = |credentials_secret: String, from_store_pods: bool| {
+        st.backup_bucket.as_ref().map(|bucket| BackupStorageIr {
             cloud: platform.cloud,
             bucket: bucket.value.clone(),
             region: platform.region.clone(),
             prefix: format!("{app}/{name}"),
-            credentials_secret: format!("{name}-backup-storage"),
+            credentials_secret,
             secret_path: secret_key(platform, &[&st.name.value, "backup-storage"]),
-        }),
+            from_store_pods,
+        })
+    };
+    let backup_storage = match (placement, engine) {
+        (Placement::Operator, Engine::Mongodb) => storage(format!("{name}-backup-storage"), true),
+        (Placement::Operator, Engine::Postgresql) => {
+            storage(ZALANDO_BACKUP_ENV_SECRET.to_string(), false)
+        }
         _ => None,
     };
+    let satellites = satellites(
+        engine,
+        placement,
+        &name,
+        pooler.is_some(),
+        backup_storage.is_some(),
+    );
     let operator = (placement == Placement::Operator)
         .then(|| operator_access(engine, core_namespace))
         .flatten();
@@ -729,9 +744,15 @@ fn operator_access(engine: Engine, core_namespace: &str) -> Option<OperatorAcces
 /// 5432 and upload to the bucket configured operator-wide. Its connection pooler (PgBouncer,
 /// with `pooler`) labels its pods `application: db-connection-pooler` and the cluster name
 /// (`connectionPoolerLabels`); the service connects to it, it connects to the primary.
-fn satellites(engine: Engine, placement: Placement, name: &str, pooler: bool) -> Vec<Satellite> {
+fn satellites(
+    engine: Engine,
+    placement: Placement,
+    name: &str,
+    pooler: bool,
+    backup: bool,
+) -> Vec<Satellite> {
     let mut out = Vec::new();
-    if (placement, engine) == (Placement::Operator, Engine::Postgresql) {
+    if (placement, engine) == (Placement::Operator, Engine::Postgresql) && backup {
         out.push(Satellite {
             role: "logical-backup".into(),
             labels: labels(&[
@@ -742,18 +763,18 @@ fn satellites(engine: Engine, placement: Placement, name: &str, pooler: bool) ->
             serves_service: false,
             upload: true,
         });
-        if pooler {
-            out.push(Satellite {
-                role: "pooler".into(),
-                labels: labels(&[
-                    ("application", "db-connection-pooler"),
-                    ("cluster-name", name),
-                ]),
-                to_store: true,
-                serves_service: true,
-                upload: false,
-            });
-        }
+    }
+    if (placement, engine) == (Placement::Operator, Engine::Postgresql) && pooler {
+        out.push(Satellite {
+            role: "pooler".into(),
+            labels: labels(&[
+                ("application", "db-connection-pooler"),
+                ("cluster-name", name),
+            ]),
+            to_store: true,
+            serves_service: true,
+            upload: false,
+        });
     }
     out
 }

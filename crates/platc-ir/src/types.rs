@@ -418,7 +418,16 @@ pub struct BackupStorageIr {
     pub credentials_secret: String,
     /// Stage-scoped key of those credentials in the cloud secret manager (one per stage).
     pub secret_path: String,
+    /// Whether the store's own pods upload (Percona's backup agent runs next to mongod);
+    /// `false` where an operator job does (Zalando's logical backup, a satellite).
+    pub from_store_pods: bool,
 }
+
+/// The Secret, in each namespace with Zalando clusters and a `backup-bucket`, whose keys
+/// Zalando's operator adds to its logical-backup jobs' environment
+/// (`logical_backup_cronjob_environment_secret`): bucket, region and credentials per stage,
+/// overriding the operator-wide defaults.
+pub const ZALANDO_BACKUP_ENV_SECRET: &str = "postgres-logical-backup";
 
 impl BackupStorageIr {
     /// Keys the secret manager entry (and so the Secret) must hold, named as the backup agent

@@ -200,6 +200,11 @@ fn emit_overlay(
         }
         images.push(Yaml::Map(image));
     }
+    if let Some(env) = objects::zalando_backup_env(app, stage, platc_core::SECRET_STORE) {
+        let file = "databases/postgres-logical-backup.yaml".to_string();
+        put(tree, format!("{dir}/{file}"), &[env])?;
+        resources.push(file);
+    }
     let policies: Vec<Yaml> = platc_netpol::policies_for_indexed(ir, index, app, stage)
         .iter()
         .map(platc_netpol::NetworkPolicy::to_yaml)

@@ -601,7 +601,7 @@ pub(crate) fn external_secrets(svc: &ServiceIr, w: &WorkloadIr, store: &str) -> 
     // there by the platform team; the backup agent reads the Secret by the key names of
     // `BackupStorageIr::credential_keys`).
     for (_, s) in stores(w) {
-        if let Some(b) = &s.backup_storage {
+        if let Some(b) = s.backup_storage.as_ref().filter(|b| b.from_store_pods) {
             out.push(external_secret(
                 &b.credentials_secret,
                 &svc.labels,
@@ -650,6 +650,78 @@ pub(crate) fn external_secrets(svc: &ServiceIr, w: &WorkloadIr, store: &str) -> 
         ));
     }
     out
+}
+
+/// The Secret Zalando's operator adds to the environment of every logical-backup job in the
+/// namespace (`postgres-logical-backup`, see [`platc_ir::ZALANDO_BACKUP_ENV_SECRET`]): the
+/// stage's bucket (and region, endpoint) as literal template values, the storage credentials
+/// from the stage's `backup-storage` secret-manager entry. Overrides the operator-wide
+/// defaults, which name no bucket. One per namespace with Zalando clusters and a bucket.
+pub(crate) fn zalando_backup_env(app: &AppIr, stage: &AppStageIr, store: &str) -> Option<Yaml> {
+    let b = stage
+        .workloads
+        .iter()
+        .flat_map(|w| [&w.database, &w.cache])
+        .flatten()
+        .find_map(|s| s.backup_storage.as_ref().filter(|b| !b.from_store_pods))?;
+    let mut template = Mapping::new();
+    let mut remote = Vec::new();
+    match b.cloud {
+        platc_ir::Cloud::Aws | platc_ir::Cloud::Gcp => {
+            template.insert("LOGICAL_BACKUP_S3_BUCKET", b.bucket.as_str());
+            template.insert("LOGICAL_BACKUP_S3_REGION", b.region.as_str());
+            if b.cloud == platc_ir::Cloud::Gcp {
+                // Cloud Storage through its S3 interface (HMAC keys), which takes no SSE header.
+                template.insert(
+                    "LOGICAL_BACKUP_S3_ENDPOINT",
+                    "https://storage.googleapis.com",
+                );
+                template.insert("LOGICAL_BACKUP_S3_SSE", "");
+            }
+        }
+        platc_ir::Cloud::Azure => {
+            template.insert("LOGICAL_BACKUP_AZURE_STORAGE_CONTAINER", b.bucket.as_str());
+        }
+    }
+    for key in b.credential_keys() {
+        // The job reads the Azure account as LOGICAL_BACKUP_AZURE_STORAGE_ACCOUNT_*.
+        let env = match key {
+            "AZURE_STORAGE_ACCOUNT_NAME" => "LOGICAL_BACKUP_AZURE_STORAGE_ACCOUNT_NAME",
+            "AZURE_STORAGE_ACCOUNT_KEY" => "LOGICAL_BACKUP_AZURE_STORAGE_ACCOUNT_KEY",
+            other => other,
+        };
+        template.insert(env, format!("{{{{ .{key} }}}}"));
+        remote.push(Yaml::Map(
+            Mapping::new().with("secretKey", key).with(
+                "remoteRef",
+                Mapping::new()
+                    .with("key", b.secret_path.as_str())
+                    .with("property", key),
+            ),
+        ));
+    }
+    let mut labels = Labels::new();
+    labels.insert("app.kubernetes.io/managed-by".into(), "platc".into());
+    labels.insert("app.kubernetes.io/part-of".into(), app.name.clone());
+    let Yaml::Map(mut doc) = external_secret(
+        &b.credentials_secret,
+        &labels,
+        store,
+        Mapping::new().with("data", Yaml::Seq(remote)),
+    ) else {
+        return None;
+    };
+    if let Some(Yaml::Map(spec)) = doc.get_mut("spec") {
+        if let Some(Yaml::Map(target)) = spec.get_mut("target") {
+            target.insert(
+                "template",
+                Mapping::new()
+                    .with("engineVersion", "v2")
+                    .with("data", template),
+            );
+        }
+    }
+    Some(Yaml::Map(doc))
 }
 
 /// Container env, mounts and pod volumes that hand the workload its connection data and

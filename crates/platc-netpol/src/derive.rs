@@ -295,7 +295,11 @@ fn store_policies(
             internal.ingress = Some(vec![peer.clone()]);
             internal.egress = Some(vec![peer]);
             out.push(internal);
-            if store.backup_storage.is_some() {
+            if store
+                .backup_storage
+                .as_ref()
+                .is_some_and(|b| b.from_store_pods)
+            {
                 let mut upload = cx.policy(
                     format!("{}-to-object-storage", store.name),
                     "backup",

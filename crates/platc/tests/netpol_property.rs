@@ -322,7 +322,11 @@ fn declared(ir: &Ir, endpoints: &[Endpoint]) -> BTreeSet<Edge> {
                                     }
                                 }
                             };
-                            if store.backup_storage.is_some() {
+                            if store
+                                .backup_storage
+                                .as_ref()
+                                .is_some_and(|b| b.from_store_pods)
+                            {
                                 upload(&mut e, &sid);
                             }
                             // The operator manages the store's pods; Patroni's pods talk to
