@@ -253,7 +253,11 @@ pub fn emit(ir: &Ir) -> Result<FileTree, EmitError> {
                 continue;
             }
             let path = RelPath::new(format!("terraform/{}/{file}", stage.name))?;
-            let text = format!("{HEADER}\n{}", body.render_file());
+            let mut text = String::with_capacity(HEADER.len() + 1);
+            text.push_str(HEADER);
+            text.push('\n');
+            body.render_file_into(&mut text);
+            drop(body);
             tree.insert(path, text.into_bytes())?;
         }
     }
