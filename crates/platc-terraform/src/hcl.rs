@@ -470,16 +470,57 @@ enum Item {
     /// `#text` without a space: tool directives such as `#checkov:skip=...`.
     Directive(String),
     Blank,
-    /// Blocks already rendered at the top level of a file (see [`Body::file`]).
+    /// Text of a file body already rendered at the top level (see [`Body::file`]).
     Rendered(String),
 }
 
 /// The inside of a block, or a whole file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Body {
+    /// Items not rendered yet.
     items: Vec<Item>,
-    /// Top level of a file: blocks are rendered as they are added (see [`Body::file`]).
-    eager: bool,
+    /// Top level of a file: what is rendered already (see [`Body::file`]).
+    eager: Option<Rendered>,
+}
+
+/// The rendered part of a file body.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Rendered {
+    text: String,
+    /// Whether anything but blank lines was rendered (a blank line is never first).
+    started: bool,
+}
+
+/// Blank lines normalised: none first (unless something was rendered before), never two in a
+/// row, none last.
+fn normalised(items: &[Item], started: bool) -> Vec<&Item> {
+    let mut out: Vec<&Item> = Vec::with_capacity(items.len());
+    for item in items {
+        if matches!(item, Item::Blank)
+            && ((out.is_empty() && !started) || matches!(out.last(), Some(Item::Blank)))
+        {
+            continue;
+        }
+        out.push(item);
+    }
+    while matches!(out.last(), Some(Item::Blank)) {
+        out.pop();
+    }
+    out
+}
+
+fn lines<'a>(items: &[&'a Item]) -> Vec<Line<'a>> {
+    items
+        .iter()
+        .map(|item| match item {
+            Item::Attr(k, v) => Line::Assign(Name::Str(k), v),
+            Item::Block(b) => Line::Block(b),
+            Item::Comment(c) => Line::Comment(c),
+            Item::Directive(d) => Line::Directive(d),
+            Item::Blank => Line::Blank,
+            Item::Rendered(text) => Line::Rendered(text),
+        })
+        .collect()
 }
 
 impl Body {
@@ -487,13 +528,13 @@ impl Body {
         Body::default()
     }
 
-    /// The top level of a file. Blocks added to it are rendered to text at once and their
-    /// item trees freed, so that a large file never holds all of its blocks as trees; the
-    /// rendered file is the same as with [`Body::new`].
+    /// The top level of a file. Everything before a block added to it is rendered to text
+    /// at once and its item trees freed, so that a large file never holds its blocks as trees;
+    /// the rendered file is the same as with [`Body::new`].
     pub fn file() -> Body {
         Body {
             items: Vec::new(),
-            eager: true,
+            eager: Some(Rendered::default()),
         }
     }
 
@@ -509,21 +550,21 @@ impl Body {
     }
 
     pub fn block(&mut self, block: Block) -> &mut Body {
-        if !self.eager {
-            self.items.push(Item::Block(block));
-            return self;
-        }
-        // A block at the top level renders the same wherever it stands: no alignment crosses
-        // it, and blank lines around it are normalised separately.
-        match self.items.last_mut() {
-            Some(Item::Rendered(text)) => block.render(text, 0),
-            _ => {
-                let mut text = String::new();
-                block.render(&mut text, 0);
-                self.items.push(Item::Rendered(text));
-            }
-        }
+        self.items.push(Item::Block(block));
+        self.flush();
         self
+    }
+
+    /// Renders the pending items of a file body. Called after a block: no `=` alignment
+    /// crosses a block, and blank lines before it are final.
+    fn flush(&mut self) {
+        let Some(done) = &mut self.eager else {
+            return;
+        };
+        let items = normalised(&self.items, done.started);
+        render_lines(&lines(&items), &mut done.text, 0);
+        done.started |= !items.is_empty();
+        self.items.clear();
     }
 
     /// `# text` (sanitised: one line).
@@ -547,22 +588,24 @@ impl Body {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.items.iter().all(|i| matches!(i, Item::Blank))
+        !self.eager.as_ref().is_some_and(|done| done.started)
+            && self.items.iter().all(|i| matches!(i, Item::Blank))
     }
 
     /// Appends the items of `other`.
     pub fn extend(&mut self, other: Body) -> &mut Body {
-        if self.eager {
-            for item in other.items {
-                match item {
-                    Item::Block(block) => {
-                        self.block(block);
-                    }
-                    item => self.items.push(item),
-                }
+        if let Some(done) = other.eager {
+            if done.started {
+                self.items.push(Item::Rendered(done.text));
             }
-        } else {
-            self.items.extend(other.items);
+        }
+        for item in other.items {
+            match item {
+                Item::Block(block) => {
+                    self.block(block);
+                }
+                item => self.items.push(item),
+            }
         }
         self
     }
@@ -574,37 +617,37 @@ impl Body {
         out
     }
 
-    /// Appends the body, rendered as a file (top level), to `out`.
-    pub fn render_file_into(&self, out: &mut String) {
-        self.render(out, 0);
+    /// `prefix` followed by the body rendered as a file (top level). A file body's text is
+    /// moved, not copied.
+    pub fn into_file(mut self, prefix: &str) -> String {
+        self.flush_all();
+        let mut text = match self.eager {
+            Some(done) => done.text,
+            None => String::new(),
+        };
+        text.shrink_to_fit();
+        text.insert_str(0, prefix);
+        text
+    }
+
+    /// Renders everything into a file body's text (trailing blanks dropped).
+    fn flush_all(&mut self) {
+        if self.eager.is_none() {
+            self.eager = Some(Rendered::default());
+        }
+        self.flush();
     }
 
     fn render(&self, out: &mut String, level: usize) {
-        // Normalise blank lines: none first, none last, never two in a row.
-        let mut items: Vec<&Item> = Vec::with_capacity(self.items.len());
-        for item in &self.items {
-            if matches!(item, Item::Blank)
-                && (items.is_empty() || matches!(items.last(), Some(Item::Blank)))
-            {
-                continue;
+        let started = match &self.eager {
+            Some(done) if done.started => {
+                render_lines(&[Line::Rendered(&done.text)], out, level);
+                true
             }
-            items.push(item);
-        }
-        while matches!(items.last(), Some(Item::Blank)) {
-            items.pop();
-        }
-        let lines: Vec<Line> = items
-            .iter()
-            .map(|item| match item {
-                Item::Attr(k, v) => Line::Assign(Name::Str(k), v),
-                Item::Block(b) => Line::Block(b),
-                Item::Comment(c) => Line::Comment(c),
-                Item::Directive(d) => Line::Directive(d),
-                Item::Blank => Line::Blank,
-                Item::Rendered(text) => Line::Rendered(text),
-            })
-            .collect();
-        render_lines(&lines, out, level);
+            _ => false,
+        };
+        let items = normalised(&self.items, started);
+        render_lines(&lines(&items), out, level);
     }
 }
 
@@ -881,6 +924,12 @@ mod tests {
         let mut eager = Body::file();
         fill(&mut eager);
         assert_eq!(eager.render_file(), lazy.render_file());
+        assert_eq!(
+            eager.into_file("# h\n"),
+            format!("# h\n{}", lazy.render_file())
+        );
+        let mut eager = Body::file();
+        fill(&mut eager);
 
         // A file body nested into a block is indented like the lazy one.
         let outer = |inner: Body| {
