@@ -562,7 +562,13 @@ impl Body {
             return;
         };
         let items = normalised(&self.items, done.started);
-        render_lines(&lines(&items), &mut done.text, 0);
+        // Grow large files by a quarter, not double: the text of a large file is most of the
+        // emitter's memory, and growing a large allocation moves no bytes.
+        let text = &mut done.text;
+        if text.capacity() - text.len() < 64 * 1024 {
+            text.reserve_exact(text.len() / 4 + 64 * 1024);
+        }
+        render_lines(&lines(&items), text, 0);
         done.started |= !items.is_empty();
         self.items.clear();
     }
