@@ -38,7 +38,7 @@ groups=[
  ('FileTree merge/insert', 'platc_tree::'),
  ('write: compare/read old files', 'platc_write::drift::'),
  ('write: platc_write (scan, plan, staging, swap, cleanup)', 'platc_write::'),
- ('exit: drop of the tree in main', 'platc::run'),
+ ('main thread: run (hand-over of chunks, drop at exit)', 'platc::run'),
 ]
 # Assign each sample to the first group (in list order) whose pattern appears in its stack,
 # checking the innermost frames first for the specific patterns.

@@ -33,9 +33,11 @@ pub fn check(source: &str) -> Checked {
             problems,
         };
     }
+    // The schema first: its JSON copy of the tree is freed before the typed document is
+    // built, so the two are never in memory together.
+    let from_schema = schema::validate(&tree);
     let (document, mut problems) = platc_model::decode(&tree);
     problems.extend(rules::all(&document, &tree));
-    let from_schema = schema::validate(&tree);
     // The Rust side explains a problem better (spans on keys, suggestions); the schema's own
     // report is kept only where nothing else already points.
     for p in from_schema {

@@ -408,7 +408,7 @@ fn ingress_nginx(ir: &Ir) -> Yaml {
     let class = ir.core.ingress_class.as_str();
     let mut match_labels = Mapping::new().with("app.kubernetes.io/instance", "ingress-nginx");
     for (k, v) in &ir.core.peers.ingress.labels {
-        match_labels.insert(k.as_str(), v.as_str());
+        match_labels.insert(k, v.as_str());
     }
     let spread = Mapping::new()
         .with("maxSkew", 1_i64)

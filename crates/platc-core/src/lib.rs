@@ -273,11 +273,11 @@ pub fn service_monitor(_ir: &Ir, _app: &AppIr, svc: &ServiceIr) -> Yaml {
     }
     let mut labels = Mapping::new();
     for (k, v) in &svc.labels {
-        labels.insert(k.as_str(), v.as_str());
+        labels.insert(k, v.as_str());
     }
     let mut selector = Mapping::new();
     for (k, v) in &svc.selector {
-        selector.insert(k.as_str(), v.as_str());
+        selector.insert(k, v.as_str());
     }
     // Samples carry the stage of the pod they came from (the overlay labels every pod).
     let pod_labels = vec![Yaml::from(platc_netpol::world::STAGE_LABEL)];

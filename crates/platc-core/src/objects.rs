@@ -31,7 +31,7 @@ pub(crate) fn common_labels() -> Mapping {
 pub(crate) fn metadata(name: &str, namespace: Option<&str>, extra: &[(&str, &str)]) -> Mapping {
     let mut labels = common_labels();
     for (k, v) in extra {
-        labels.insert(*k, *v);
+        labels.insert(k.to_string(), *v);
     }
     let mut m = Mapping::new().with("name", name);
     if let Some(ns) = namespace {

@@ -110,7 +110,7 @@ impl Cx<'_> {
 }
 
 pub(crate) fn label_map(l: &Labels) -> Mapping {
-    l.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+    l.iter().map(|(k, v)| (k, v.as_str())).collect()
 }
 
 /// `{ apiVersion, kind, metadata }`.

@@ -55,11 +55,11 @@ fn zalando(cx: &Cx<'_>) -> Mapping {
         // its password to the Secret `<user>.<cluster>.credentials.postgresql.acid.zalan.do`.
         .with(
             "users",
-            Mapping::new().with(store.user.as_str(), Yaml::Seq(Vec::new())),
+            Mapping::new().with(&store.user, Yaml::Seq(Vec::new())),
         )
         .with(
             "databases",
-            Mapping::new().with(store.database.as_str(), store.user.as_str()),
+            Mapping::new().with(&store.database, store.user.as_str()),
         )
         .with(
             "postgresql",

@@ -122,6 +122,14 @@ pub fn emit(ir: &Ir) -> Result<FileTree, EmitError> {
     Ok(tree)
 }
 
+/// The files of one app (what [`emit`] writes under `apps/<app>/`), into `tree`.
+pub fn emit_app(app: &AppIr, tree: &mut FileTree) -> Result<(), EmitError> {
+    for stage in &app.stages {
+        emit_stage(app, stage, tree)?;
+    }
+    Ok(())
+}
+
 fn emit_stage(app: &AppIr, stage: &AppStageIr, tree: &mut FileTree) -> Result<(), EmitError> {
     let stores: Vec<&DataStoreIr> = in_cluster_stores(stage).collect();
     if stores.is_empty() {

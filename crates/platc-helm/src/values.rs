@@ -192,7 +192,7 @@ fn strings(items: &[&str]) -> Yaml {
 
 /// The exporter sidecar and its ServiceMonitor; `labels_key` is where the chart takes the
 /// ServiceMonitor's extra labels (`labels`, or `additionalLabels` in the redis chart).
-fn metrics(engine: Engine, labels_key: &str) -> Mapping {
+fn metrics(engine: Engine, labels_key: &'static str) -> Mapping {
     let (k, v) = SERVICE_MONITOR_LABEL;
     Mapping::new()
         .with("enabled", true)

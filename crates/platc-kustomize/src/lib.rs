@@ -96,6 +96,18 @@ pub fn emit_with_threads(ir: &Ir, threads: usize) -> Result<FileTree, EmitError>
     Ok(tree)
 }
 
+/// The files of one app (`apps/<app>/` without Helm's), with the NetworkPolicy index of the
+/// whole IR (`platc_netpol::Index::new(ir)`, built once per render).
+pub fn emit_app_tree(
+    ir: &Ir,
+    index: &platc_netpol::Index<'_>,
+    app: &AppIr,
+) -> Result<FileTree, EmitError> {
+    let mut tree = FileTree::new();
+    emit_app(ir, index, app, &mut tree)?;
+    Ok(tree)
+}
+
 fn put(tree: &mut FileTree, path: String, docs: &[Yaml]) -> Result<(), EmitError> {
     let mut text = String::from(HEADER);
     text.push_str(&platc_yaml::to_documents(docs));

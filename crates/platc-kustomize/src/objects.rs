@@ -12,7 +12,7 @@ const RUN_AS: i64 = 10001;
 fn labels(l: &Labels) -> Mapping {
     let mut m = Mapping::new();
     for (k, v) in l {
-        m.insert(k.as_str(), v.as_str());
+        m.insert(k, v.as_str());
     }
     m
 }
@@ -542,8 +542,8 @@ fn external_secret(name: &str, labels: &Labels, store: &str, source: Mapping) ->
                 .with("name", name)
                 .with("creationPolicy", "Owner"),
         );
-    for (k, v) in source.iter() {
-        spec.insert(k, v.clone());
+    for (k, v) in source.into_entries() {
+        spec.insert(k, v);
     }
     Mapping::new()
         .with("apiVersion", "external-secrets.io/v1")

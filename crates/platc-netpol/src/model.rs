@@ -81,7 +81,7 @@ impl Selector {
         if !self.match_labels.is_empty() {
             let mut l = Mapping::new();
             for (k, v) in &self.match_labels {
-                l.insert(k.as_str(), v.as_str());
+                l.insert(k, v.as_str());
             }
             m.insert("matchLabels", l);
         }
@@ -180,7 +180,7 @@ impl NetworkPolicy {
         if !self.labels.is_empty() {
             let mut l = Mapping::new();
             for (k, v) in &self.labels {
-                l.insert(k.as_str(), v.as_str());
+                l.insert(k, v.as_str());
             }
             meta.insert("labels", l);
         }
@@ -266,7 +266,7 @@ impl NetworkPolicy {
     }
 }
 
-fn rules_yaml(rules: &[Rule], peer_key: &str) -> Yaml {
+fn rules_yaml(rules: &[Rule], peer_key: &'static str) -> Yaml {
     Yaml::Seq(
         rules
             .iter()

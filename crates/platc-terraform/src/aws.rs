@@ -100,9 +100,9 @@ fn policy(statements: Vec<Expr>) -> Expr {
 }
 
 pub fn render(stage: &Stage) -> Result<Files, EmitError> {
-    let mut databases = Body::new();
-    let mut secrets = Body::new();
-    let mut outputs = Body::new();
+    let mut databases = Body::file();
+    let mut secrets = Body::file();
+    let mut outputs = Body::file();
     let mut locals = Body::new();
     for store in &stage.stores {
         match store.ds.engine {
@@ -1191,8 +1191,8 @@ pub fn credentials(stage: &Stage) -> Files {
         files.push(("variables.tf", credentials_versions()));
         files.push(("main.tf", main(stage)));
     }
-    let mut body = Body::new();
-    let mut outputs = Body::new();
+    let mut body = Body::file();
+    let mut outputs = Body::file();
     for store in &stage.in_cluster {
         in_cluster_secret(stage, store, &mut body);
         in_cluster_output(store, &mut outputs);

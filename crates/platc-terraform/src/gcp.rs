@@ -63,10 +63,10 @@ fn version_of(store: &Store) -> Expr {
 }
 
 pub fn render(stage: &Stage) -> Result<Files, EmitError> {
-    let mut databases = Body::new();
-    let mut secrets = Body::new();
+    let mut databases = Body::file();
+    let mut secrets = Body::file();
     let mut locals = Body::new();
-    let mut outputs = Body::new();
+    let mut outputs = Body::file();
     for store in &stage.stores {
         section(store, &mut databases);
         match store.ds.engine {
@@ -615,8 +615,8 @@ pub fn credentials(stage: &Stage) -> Files {
         files.push(("variables.tf", variables));
         files.push(("main.tf", main(stage)));
     }
-    let mut body = Body::new();
-    let mut outputs = Body::new();
+    let mut body = Body::file();
+    let mut outputs = Body::file();
     for store in &stage.in_cluster {
         credentials::section(store, &mut body);
         for (_, id) in credentials::passwords(store) {

@@ -128,10 +128,23 @@ pub enum Key {
 }
 
 impl Key {
-    fn render(&self) -> String {
+    /// Appends the key as written.
+    fn render(&self, out: &mut String) {
         match self {
-            Key::Bare(k) => (*k).to_string(),
-            Key::Quoted(k) => quote(k),
+            Key::Bare(k) => out.push_str(k),
+            Key::Quoted(k) => quote_into(k, out),
+        }
+    }
+
+    /// Width of the written key in characters (for `=` alignment).
+    fn width(&self) -> usize {
+        match self {
+            Key::Bare(k) => k.chars().count(),
+            Key::Quoted(k) => {
+                let mut s = String::with_capacity(k.len() + 2);
+                quote_into(k, &mut s);
+                s.chars().count()
+            }
         }
     }
 }
@@ -254,7 +267,7 @@ impl Expr {
     /// continuation lines are indented one level deeper and the closing bracket at `level`.
     fn render(&self, out: &mut String, level: usize) {
         match self {
-            Expr::Str(s) => out.push_str(&quote(s)),
+            Expr::Str(s) => quote_into(s, out),
             Expr::Template(parts) => render_template(parts, out),
             Expr::Num(n) => {
                 let _ = write!(out, "{n}");
@@ -291,7 +304,7 @@ impl Expr {
                 out.push_str("{\n");
                 let lines: Vec<Line> = entries
                     .iter()
-                    .map(|(k, v)| Line::Assign(k.render(), v))
+                    .map(|(k, v)| Line::Assign(Name::Key(k), v))
                     .collect();
                 render_lines(&lines, out, level + 1);
                 indent(out, level);
@@ -327,33 +340,38 @@ impl Expr {
 }
 
 fn render_template(parts: &[Part], out: &mut String) {
+    enum Piece<'a> {
+        Lit(std::borrow::Cow<'a, str>),
+        Interp(&'a Expr),
+    }
     // Adjacent literals are merged first, so that escaping sees `$` next to `{` across them.
-    let mut merged: Vec<Part> = Vec::new();
+    let mut merged: Vec<Piece> = Vec::with_capacity(parts.len());
     for p in parts {
         match (merged.last_mut(), p) {
-            (Some(Part::Lit(prev)), Part::Lit(s)) => prev.push_str(s),
-            _ => merged.push(p.clone()),
+            (Some(Piece::Lit(prev)), Part::Lit(s)) => prev.to_mut().push_str(s),
+            (_, Part::Lit(s)) => merged.push(Piece::Lit(std::borrow::Cow::Borrowed(s))),
+            (_, Part::Interp(e)) => merged.push(Piece::Interp(e)),
         }
     }
     out.push('"');
     for (i, p) in merged.iter().enumerate() {
         match p {
-            Part::Lit(s) => {
-                let mut e = escape(s);
+            Piece::Lit(s) => {
+                let start = out.len();
+                escape_into(s, out);
                 // A literal `$` or `%` right before `${` would read as the escape `$${`: spell
                 // it as a Unicode escape instead, which the template scanner does not see.
-                if matches!(merged.get(i + 1), Some(Part::Interp(_))) {
-                    if e.ends_with('$') {
-                        e.pop();
-                        e.push_str("\\u0024");
-                    } else if e.ends_with('%') {
-                        e.pop();
-                        e.push_str("\\u0025");
+                if out.len() > start && matches!(merged.get(i + 1), Some(Piece::Interp(_))) {
+                    if out.ends_with('$') {
+                        out.pop();
+                        out.push_str("\\u0024");
+                    } else if out.ends_with('%') {
+                        out.pop();
+                        out.push_str("\\u0025");
                     }
                 }
-                out.push_str(&e);
             }
-            Part::Interp(e) => {
+            Piece::Interp(e) => {
                 out.push_str("${");
                 e.render(out, 0);
                 out.push('}');
@@ -365,7 +383,16 @@ fn render_template(parts: &[Part], out: &mut String) {
 
 /// `"` + [`escape`] + `"`.
 pub fn quote(s: &str) -> String {
-    format!("\"{}\"", escape(s))
+    let mut out = String::with_capacity(s.len() + 2);
+    quote_into(s, &mut out);
+    out
+}
+
+/// Appends [`quote`]`(s)` to `out`.
+fn quote_into(s: &str, out: &mut String) {
+    out.push('"');
+    escape_into(s, out);
+    out.push('"');
 }
 
 /// Escapes text for the inside of an HCL quoted string: `\` and `"` with a backslash, newline,
@@ -375,6 +402,19 @@ pub fn quote(s: &str) -> String {
 /// this text and never as a template.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
+    escape_into(s, &mut out);
+    out
+}
+
+/// Appends [`escape`]`(s)` to `out`.
+fn escape_into(s: &str, out: &mut String) {
+    // Fast path: printable ASCII without `\`, `"`, `$` or `%` needs no escaping at all.
+    if s.bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && !matches!(b, b'\\' | b'"' | b'$' | b'%'))
+    {
+        out.push_str(s);
+        return;
+    }
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
@@ -393,7 +433,6 @@ pub fn escape(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 fn needs_unicode_escape(c: char) -> bool {
@@ -431,42 +470,118 @@ enum Item {
     /// `#text` without a space: tool directives such as `#checkov:skip=...`.
     Directive(String),
     Blank,
+    /// Text of a file body already rendered at the top level (see [`Body::file`]).
+    Rendered(String),
 }
 
 /// The inside of a block, or a whole file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Body(Vec<Item>);
+pub struct Body {
+    /// Items not rendered yet.
+    items: Vec<Item>,
+    /// Top level of a file: what is rendered already (see [`Body::file`]).
+    eager: Option<Rendered>,
+}
+
+/// The rendered part of a file body.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Rendered {
+    text: String,
+    /// Whether anything but blank lines was rendered (a blank line is never first).
+    started: bool,
+}
+
+/// Blank lines normalised: none first (unless something was rendered before), never two in a
+/// row, none last.
+fn normalised(items: &[Item], started: bool) -> Vec<&Item> {
+    let mut out: Vec<&Item> = Vec::with_capacity(items.len());
+    for item in items {
+        if matches!(item, Item::Blank)
+            && ((out.is_empty() && !started) || matches!(out.last(), Some(Item::Blank)))
+        {
+            continue;
+        }
+        out.push(item);
+    }
+    while matches!(out.last(), Some(Item::Blank)) {
+        out.pop();
+    }
+    out
+}
+
+fn lines<'a>(items: &[&'a Item]) -> Vec<Line<'a>> {
+    items
+        .iter()
+        .map(|item| match item {
+            Item::Attr(k, v) => Line::Assign(Name::Str(k), v),
+            Item::Block(b) => Line::Block(b),
+            Item::Comment(c) => Line::Comment(c),
+            Item::Directive(d) => Line::Directive(d),
+            Item::Blank => Line::Blank,
+            Item::Rendered(text) => Line::Rendered(text),
+        })
+        .collect()
+}
 
 impl Body {
     pub fn new() -> Body {
         Body::default()
     }
 
+    /// The top level of a file. Everything before a block added to it is rendered to text
+    /// at once and its item trees freed, so that a large file never holds its blocks as trees;
+    /// the rendered file is the same as with [`Body::new`].
+    pub fn file() -> Body {
+        Body {
+            items: Vec::new(),
+            eager: Some(Rendered::default()),
+        }
+    }
+
     pub fn attr(&mut self, key: &'static str, value: impl Into<Expr>) -> &mut Body {
-        self.0.push(Item::Attr(key.to_string(), value.into()));
+        self.items.push(Item::Attr(key.to_string(), value.into()));
         self
     }
 
     /// An attribute named by a sanitised identifier (e.g. a local value).
     pub fn attr_ident(&mut self, key: &Ident, value: impl Into<Expr>) -> &mut Body {
-        self.0.push(Item::Attr(key.0.clone(), value.into()));
+        self.items.push(Item::Attr(key.0.clone(), value.into()));
         self
     }
 
     pub fn block(&mut self, block: Block) -> &mut Body {
-        self.0.push(Item::Block(block));
+        self.items.push(Item::Block(block));
+        self.flush();
         self
+    }
+
+    /// Renders the pending items of a file body. Called after a block: no `=` alignment
+    /// crosses a block, and blank lines before it are final.
+    fn flush(&mut self) {
+        let Some(done) = &mut self.eager else {
+            return;
+        };
+        let items = normalised(&self.items, done.started);
+        // Grow large files by a quarter, not double: the text of a large file is most of the
+        // emitter's memory, and growing a large allocation moves no bytes.
+        let text = &mut done.text;
+        if text.capacity() - text.len() < 64 * 1024 {
+            text.reserve_exact(text.len() / 4 + 64 * 1024);
+        }
+        render_lines(&lines(&items), text, 0);
+        done.started |= !items.is_empty();
+        self.items.clear();
     }
 
     /// `# text` (sanitised: one line).
     pub fn comment(&mut self, text: &str) -> &mut Body {
-        self.0.push(Item::Comment(comment_text(text)));
+        self.items.push(Item::Comment(comment_text(text)));
         self
     }
 
     /// `#checkov:skip=ID:reason`, inside the resource it applies to.
     pub fn checkov_skip(&mut self, id: &'static str, reason: &'static str) -> &mut Body {
-        self.0.push(Item::Directive(comment_text(&format!(
+        self.items.push(Item::Directive(comment_text(&format!(
             "checkov:skip={id}:{reason}"
         ))));
         self
@@ -474,17 +589,30 @@ impl Body {
 
     /// An empty line (collapsed with neighbours; never first or last).
     pub fn blank(&mut self) -> &mut Body {
-        self.0.push(Item::Blank);
+        self.items.push(Item::Blank);
         self
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.iter().all(|i| matches!(i, Item::Blank))
+        !self.eager.as_ref().is_some_and(|done| done.started)
+            && self.items.iter().all(|i| matches!(i, Item::Blank))
     }
 
     /// Appends the items of `other`.
     pub fn extend(&mut self, other: Body) -> &mut Body {
-        self.0.extend(other.0);
+        if let Some(done) = other.eager {
+            if done.started {
+                self.items.push(Item::Rendered(done.text));
+            }
+        }
+        for item in other.items {
+            match item {
+                Item::Block(block) => {
+                    self.block(block);
+                }
+                item => self.items.push(item),
+            }
+        }
         self
     }
 
@@ -495,42 +623,71 @@ impl Body {
         out
     }
 
+    /// `prefix` followed by the body rendered as a file (top level). A file body's text is
+    /// moved, not copied.
+    pub fn into_file(mut self, prefix: &str) -> String {
+        self.flush_all();
+        let mut text = match self.eager {
+            Some(done) => done.text,
+            None => String::new(),
+        };
+        text.shrink_to_fit();
+        text.insert_str(0, prefix);
+        text
+    }
+
+    /// Renders everything into a file body's text (trailing blanks dropped).
+    fn flush_all(&mut self) {
+        if self.eager.is_none() {
+            self.eager = Some(Rendered::default());
+        }
+        self.flush();
+    }
+
     fn render(&self, out: &mut String, level: usize) {
-        // Normalise blank lines: none first, none last, never two in a row.
-        let mut items: Vec<&Item> = Vec::new();
-        for item in &self.0 {
-            if matches!(item, Item::Blank)
-                && (items.is_empty() || matches!(items.last(), Some(Item::Blank)))
-            {
-                continue;
+        let started = match &self.eager {
+            Some(done) if done.started => {
+                render_lines(&[Line::Rendered(&done.text)], out, level);
+                true
             }
-            items.push(item);
+            _ => false,
+        };
+        let items = normalised(&self.items, started);
+        render_lines(&lines(&items), out, level);
+    }
+}
+
+/// The left-hand side of an assignment.
+enum Name<'a> {
+    Str(&'a str),
+    Key(&'a Key),
+}
+
+impl Name<'_> {
+    fn width(&self) -> usize {
+        match self {
+            Name::Str(s) => s.chars().count(),
+            Name::Key(k) => k.width(),
         }
-        while matches!(items.last(), Some(Item::Blank)) {
-            items.pop();
+    }
+
+    fn render(&self, out: &mut String) {
+        match self {
+            Name::Str(s) => out.push_str(s),
+            Name::Key(k) => k.render(out),
         }
-        let lines: Vec<Line> = items
-            .iter()
-            .map(|item| match item {
-                Item::Attr(k, v) => Line::Assign(k.clone(), v),
-                Item::Block(b) => Line::Block(b),
-                Item::Comment(c) => Line::Text(if c.is_empty() {
-                    "#".to_string()
-                } else {
-                    format!("# {c}")
-                }),
-                Item::Directive(d) => Line::Text(format!("#{d}")),
-                Item::Blank => Line::Blank,
-            })
-            .collect();
-        render_lines(&lines, out, level);
     }
 }
 
 enum Line<'a> {
-    Assign(String, &'a Expr),
+    Assign(Name<'a>, &'a Expr),
     Block(&'a Block),
-    Text(String),
+    /// `# text` (`#` alone when the text is empty).
+    Comment(&'a str),
+    /// `#text`.
+    Directive(&'a str),
+    /// Text already rendered at this level, ending with a newline.
+    Rendered(&'a str),
     Blank,
 }
 
@@ -548,7 +705,7 @@ fn render_lines(lines: &[Line], out: &mut String, level: usize) {
                 let width = run
                     .iter()
                     .map(|l| match l {
-                        Line::Assign(k, _) => k.chars().count(),
+                        Line::Assign(k, _) => k.width(),
                         _ => 0,
                     })
                     .max()
@@ -556,8 +713,8 @@ fn render_lines(lines: &[Line], out: &mut String, level: usize) {
                 for l in run {
                     if let Line::Assign(k, v) = l {
                         indent(out, level);
-                        out.push_str(k);
-                        for _ in k.chars().count()..width {
+                        k.render(out);
+                        for _ in k.width()..width {
                             out.push(' ');
                         }
                         out.push_str(" = ");
@@ -569,16 +726,35 @@ fn render_lines(lines: &[Line], out: &mut String, level: usize) {
             }
             Line::Assign(k, v) => {
                 indent(out, level);
-                out.push_str(k);
+                k.render(out);
                 out.push_str(" = ");
                 v.render(out, level);
                 out.push('\n');
             }
             Line::Block(b) => b.render(out, level),
-            Line::Text(t) => {
+            Line::Comment(t) => {
                 indent(out, level);
+                out.push('#');
+                if !t.is_empty() {
+                    out.push(' ');
+                    out.push_str(t);
+                }
+                out.push('\n');
+            }
+            Line::Directive(t) => {
+                indent(out, level);
+                out.push('#');
                 out.push_str(t);
                 out.push('\n');
+            }
+            Line::Rendered(text) if level == 0 => out.push_str(text),
+            Line::Rendered(text) => {
+                for line in text.split_inclusive('\n') {
+                    if line != "\n" {
+                        indent(out, level);
+                    }
+                    out.push_str(line);
+                }
             }
             Line::Blank => out.push('\n'),
         }
@@ -624,7 +800,7 @@ impl Block {
         out.push_str(self.kind);
         for l in &self.labels {
             out.push(' ');
-            out.push_str(&quote(l));
+            quote_into(l, out);
         }
         if self.body.is_empty() {
             out.push_str(" {}\n");
@@ -729,6 +905,51 @@ mod tests {
 }
 ";
         assert_eq!(f.render_file(), want);
+    }
+
+    #[test]
+    fn file_bodies_render_like_lazy_ones() {
+        let fill = |f: &mut Body| {
+            f.blank();
+            f.comment("top");
+            f.block(Block::new("a").with(|b| {
+                b.attr("x", 1u32).attr("yy", "two");
+            }));
+            f.block(Block::new("b").label("l\"1"));
+            f.blank().blank();
+            f.attr("k", true).attr("kkk", Expr::strs(&["v"]));
+            f.block(Block::new("c").with(|b| {
+                b.block(Block::new("inner").with(|i| {
+                    i.attr("z", Expr::object(vec![("q", 1u32.into())]));
+                }));
+            }));
+            f.blank();
+        };
+        let mut lazy = Body::new();
+        fill(&mut lazy);
+        let mut eager = Body::file();
+        fill(&mut eager);
+        assert_eq!(eager.render_file(), lazy.render_file());
+        assert_eq!(
+            eager.into_file("# h\n"),
+            format!("# h\n{}", lazy.render_file())
+        );
+        let mut eager = Body::file();
+        fill(&mut eager);
+
+        // A file body nested into a block is indented like the lazy one.
+        let outer = |inner: Body| {
+            let mut f = Body::new();
+            f.block(Block::new("outer").with(|b| {
+                b.extend(inner);
+            }));
+            f.render_file()
+        };
+        let mut lazy = Body::new();
+        fill(&mut lazy);
+        let mut eager = Body::file();
+        fill(&mut eager);
+        assert_eq!(outer(eager), outer(lazy));
     }
 
     #[test]

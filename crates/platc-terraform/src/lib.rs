@@ -240,6 +240,17 @@ pub(crate) type Files = Vec<(&'static str, Body)>;
 /// in-cluster stores' credentials in `credentials.tf`.
 pub fn emit(ir: &Ir) -> Result<FileTree, EmitError> {
     let mut tree = FileTree::new();
+    emit_each(ir, |file| tree.merge(file).map_err(EmitError::from))?;
+    Ok(tree)
+}
+
+/// [`emit`], handing each file to `each` (as a tree of one file) as soon as it is rendered,
+/// so that the stage's files are never all in memory at once. Stops at the first error of
+/// `each`.
+pub fn emit_each<E: From<EmitError>>(
+    ir: &Ir,
+    mut each: impl FnMut(FileTree) -> Result<(), E>,
+) -> Result<(), E> {
     for stage in stages(ir) {
         let mut files = if stage.stores.is_empty() {
             Files::new()
@@ -262,12 +273,16 @@ pub fn emit(ir: &Ir) -> Result<FileTree, EmitError> {
             if body.is_empty() {
                 continue;
             }
-            let path = RelPath::new(format!("terraform/{}/{file}", stage.name))?;
-            let text = format!("{HEADER}\n{}", body.render_file());
-            tree.insert(path, text.into_bytes())?;
+            let path = RelPath::new(format!("terraform/{}/{file}", stage.name))
+                .map_err(EmitError::from)?;
+            let text = body.into_file(&format!("{HEADER}\n"));
+            let mut file = FileTree::new();
+            file.insert(path, text.into_bytes())
+                .map_err(EmitError::from)?;
+            each(file)?;
         }
     }
-    Ok(tree)
+    Ok(())
 }
 
 /// Appends `extra` to `files`: a file already there gets the extra body at its end.

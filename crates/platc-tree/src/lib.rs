@@ -95,12 +95,13 @@ impl FileTree {
 
     /// Adds a file; a path may be added once only.
     pub fn insert(&mut self, path: RelPath, contents: Vec<u8>) -> Result<(), DuplicatePath> {
-        if self.files.contains_key(&path) {
-            return Err(DuplicatePath(path));
+        match self.files.entry(path) {
+            std::collections::btree_map::Entry::Occupied(e) => Err(DuplicatePath(e.key().clone())),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                e.insert(contents);
+                Ok(())
+            }
         }
-
-        self.files.insert(path, contents);
-        Ok(())
     }
 
     /// Moves every file of `other` into `self`.
@@ -128,6 +129,11 @@ impl FileTree {
         self.files.iter().map(|(p, c)| (p, c.as_slice()))
     }
 
+    /// The paths in order.
+    pub fn paths(&self) -> impl Iterator<Item = &RelPath> {
+        self.files.keys()
+    }
+
     /// A path that is both a file and the parent directory of another file, if any.
     pub fn file_dir_conflict(&self) -> Option<&RelPath> {
         let mut previous: Option<&RelPath> = None;
@@ -144,6 +150,16 @@ impl FileTree {
             previous = Some(path);
         }
         None
+    }
+}
+
+/// Moves the files out, in path order.
+impl IntoIterator for FileTree {
+    type Item = (RelPath, Vec<u8>);
+    type IntoIter = std::collections::btree_map::IntoIter<RelPath, Vec<u8>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.files.into_iter()
     }
 }
 

@@ -10,7 +10,7 @@ use platc_tree::{FileTree, RelPath};
 use similar::TextDiff;
 
 use crate::error::WriteError;
-use crate::fsutil::{lstat, par_map, Work};
+use crate::fsutil::lstat;
 use crate::manifest::{self, MANIFEST_NAME};
 use crate::target;
 
@@ -201,116 +201,199 @@ enum Found {
 
 /// See [`crate::compare`].
 pub(crate) fn compare(tree: &FileTree, out_dir: &Path) -> Result<Drift, WriteError> {
-    let target = target::resolve(out_dir)?;
-    manifest::validate_tree(tree, &target.out)?;
-    let new_manifest = manifest::render(tree);
-    if target::inspect(&target)?.is_none() {
-        return Ok(Drift {
-            missing: tree
-                .iter()
-                .map(|(path, contents)| MissingFile {
-                    path: path.clone(),
-                    contents: contents.to_vec(),
-                })
-                .collect(),
-            manifest: Some(ManifestDrift {
-                old: None,
-                new: new_manifest,
-            }),
-            ..Drift::default()
-        });
-    }
-    let out = target.out.as_path();
-    let old = manifest::read(out)?;
-    let empty = BTreeSet::new();
-    let listed = old.as_ref().map(|m| &m.paths).unwrap_or(&empty);
+    let mut comparer = Comparer::begin(out_dir)?;
+    comparer.add(tree.clone())?;
+    comparer.finish()
+}
 
-    let files: Vec<(&RelPath, &[u8])> = tree.iter().collect();
-    // One memo per chunk of consecutive paths: neighbours share directories.
-    let chunks: Vec<&[(&RelPath, &[u8])]> = files.chunks(256).collect();
-    let found = par_map(&chunks, Work::Cpu, out, |chunk| {
-        let mut probe = Probe {
-            out,
-            manifest: listed,
-            cache: HashMap::new(),
+/// [`compare()`](crate::compare()) for a tree handed over in parts, so that the whole tree
+/// never has to be in memory at once: every [`Comparer::add`] reads and compares its files at
+/// once (every byte), [`Comparer::finish`] looks for stale files and compares the manifest.
+/// Changed and missing files keep their rendered bytes (for the diff); unchanged ones are
+/// dropped.
+pub struct Comparer {
+    out: PathBuf,
+    /// `None` when the output directory does not exist.
+    old: Option<Option<manifest::OldManifest>>,
+    listed: BTreeSet<RelPath>,
+    cache: HashMap<PathBuf, Dir>,
+    paths: BTreeSet<RelPath>,
+    dirs: BTreeSet<String>,
+    drift: Drift,
+}
+
+impl Comparer {
+    /// Starts a comparison with `out_dir`.
+    pub fn begin(out_dir: &Path) -> Result<Comparer, WriteError> {
+        let target = target::resolve(out_dir)?;
+        let old = match target::inspect(&target)? {
+            None => None,
+            Some(_) => Some(manifest::read(&target.out)?),
         };
-        chunk
-            .iter()
-            .map(|(rel, bytes)| {
-                let rel_path = Path::new(rel.as_str());
-                if probe.dirs(rel_path)? != Dir::Real {
-                    return Ok(Found::Missing);
-                }
-                let path = out.join(rel_path);
-                let meta = lstat(&path).map_err(|err| WriteError::io("inspect", &path, err))?;
-                let existing = match meta {
-                    None => return Ok(Found::Missing),
-                    Some(meta) if meta.file_type().is_file() => {
-                        if !listed.contains(*rel) {
-                            return Err(WriteError::Collision {
-                                path,
-                                existing: "file",
-                            });
-                        }
-                        return read_compare(&path, bytes);
-                    }
-                    Some(meta) if meta.file_type().is_dir() => "directory",
-                    Some(meta) if meta.file_type().is_symlink() => "symbolic link",
-                    Some(_) => return Err(WriteError::SpecialFile { path }),
-                };
-                Err(WriteError::Collision { path, existing })
-            })
-            .collect::<Result<Vec<Found>, WriteError>>()
-    })?;
-
-    let mut drift = Drift::default();
-    for ((rel, bytes), found) in files.iter().zip(found.into_iter().flatten()) {
-        match found {
-            Found::Same => {}
-            Found::Changed(old) => drift.changed.push(ChangedFile {
-                path: (*rel).clone(),
-                old,
-                new: bytes.to_vec(),
-            }),
-            Found::Missing => drift.missing.push(MissingFile {
-                path: (*rel).clone(),
-                contents: bytes.to_vec(),
-            }),
-        }
+        let listed = old
+            .as_ref()
+            .and_then(|m| m.as_ref())
+            .map(|m| m.paths.clone())
+            .unwrap_or_default();
+        Ok(Comparer {
+            out: target.out,
+            old,
+            listed,
+            cache: HashMap::new(),
+            paths: BTreeSet::new(),
+            dirs: BTreeSet::new(),
+            drift: Drift::default(),
+        })
     }
 
-    let mut probe = Probe {
-        out,
-        manifest: listed,
-        cache: HashMap::new(),
-    };
-    for rel in listed.iter().filter(|rel| tree.get(rel).is_none()) {
-        let rel_path = Path::new(rel.as_str());
-        // Only files a write would see (no symbolic link on the way) are stale.
-        if !matches!(probe.dirs(rel_path), Ok(Dir::Real)) {
-            continue;
+    /// Compares the files of `tree` with what is on disk.
+    pub fn add(&mut self, tree: FileTree) -> Result<(), WriteError> {
+        manifest::validate_tree(&tree, &self.out)?;
+        for (rel, bytes) in tree {
+            self.note_path(&rel)?;
+            let found = if self.old.is_none() {
+                Found::Missing
+            } else {
+                self.compare_one(&rel, &bytes)?
+            };
+            match found {
+                Found::Same => {}
+                Found::Changed(old) => self.drift.changed.push(ChangedFile {
+                    path: rel,
+                    old,
+                    new: bytes,
+                }),
+                Found::Missing => self.drift.missing.push(MissingFile {
+                    path: rel,
+                    contents: bytes,
+                }),
+            }
         }
-        let path = out.join(rel_path);
-        match lstat(&path).map_err(|err| WriteError::io("inspect", &path, err))? {
-            Some(meta) if meta.file_type().is_file() => {
-                let contents = fs::read(&path).map_err(|err| WriteError::io("read", &path, err))?;
-                drift.stale.push(StaleFile {
-                    path: rel.clone(),
-                    contents,
+        Ok(())
+    }
+
+    /// Records a path; a path added twice, or used as a file and as a directory, is an error.
+    fn note_path(&mut self, rel: &RelPath) -> Result<(), WriteError> {
+        if self.dirs.contains(rel.as_str()) {
+            return Err(WriteError::FileDirConflict {
+                path: self.out.join(rel.as_str()),
+            });
+        }
+        for dir in Path::new(rel.as_str())
+            .ancestors()
+            .skip(1)
+            .take_while(|a| !a.as_os_str().is_empty())
+        {
+            let Some(dir) = dir.to_str() else { continue };
+            if self.dirs.contains(dir) {
+                break;
+            }
+            if RelPath::new(dir).is_ok_and(|p| self.paths.contains(&p)) {
+                return Err(WriteError::FileDirConflict {
+                    path: self.out.join(dir),
                 });
             }
-            _ => {}
+            self.dirs.insert(dir.to_string());
         }
+        if !self.paths.insert(rel.clone()) {
+            return Err(WriteError::DuplicatePath {
+                path: self.out.join(rel.as_str()),
+            });
+        }
+        Ok(())
     }
 
-    let old_bytes = old.map(|m| m.bytes);
-    if old_bytes.as_deref() != Some(new_manifest.as_slice()) {
-        drift.manifest = Some(ManifestDrift {
-            old: old_bytes,
-            new: new_manifest,
-        });
+    fn compare_one(&mut self, rel: &RelPath, bytes: &[u8]) -> Result<Found, WriteError> {
+        let out = self.out.as_path();
+        let mut probe = Probe {
+            out,
+            manifest: &self.listed,
+            cache: std::mem::take(&mut self.cache),
+        };
+        let rel_path = Path::new(rel.as_str());
+        let dirs = probe.dirs(rel_path);
+        self.cache = probe.cache;
+        if dirs? != Dir::Real {
+            return Ok(Found::Missing);
+        }
+        let path = out.join(rel_path);
+        let meta = lstat(&path).map_err(|err| WriteError::io("inspect", &path, err))?;
+        let existing = match meta {
+            None => return Ok(Found::Missing),
+            Some(meta) if meta.file_type().is_file() => {
+                if !self.listed.contains(rel) {
+                    return Err(WriteError::Collision {
+                        path,
+                        existing: "file",
+                    });
+                }
+                return read_compare(&path, bytes);
+            }
+            Some(meta) if meta.file_type().is_dir() => "directory",
+            Some(meta) if meta.file_type().is_symlink() => "symbolic link",
+            Some(_) => return Err(WriteError::SpecialFile { path }),
+        };
+        Err(WriteError::Collision { path, existing })
     }
-    Ok(drift)
+
+    /// Stale files and the manifest; the drift, each list in path order.
+    pub fn finish(mut self) -> Result<Drift, WriteError> {
+        let new_manifest = manifest::render_paths(self.paths.iter());
+        let mut drift = std::mem::take(&mut self.drift);
+        drift.changed.sort_by(|a, b| a.path.cmp(&b.path));
+        drift.missing.sort_by(|a, b| a.path.cmp(&b.path));
+        let Some(old) = self.old else {
+            drift.manifest = Some(ManifestDrift {
+                old: None,
+                new: new_manifest,
+            });
+            return Ok(drift);
+        };
+        let out = self.out.as_path();
+        let mut probe = Probe {
+            out,
+            manifest: &self.listed,
+            cache: HashMap::new(),
+        };
+        for rel in self.listed.iter().filter(|rel| !self.paths.contains(*rel)) {
+            let rel_path = Path::new(rel.as_str());
+            // Only files a write would see (no symbolic link on the way) are stale.
+            if !matches!(probe.dirs(rel_path), Ok(Dir::Real)) {
+                continue;
+            }
+            let path = out.join(rel_path);
+            match lstat(&path).map_err(|err| WriteError::io("inspect", &path, err))? {
+                Some(meta) if meta.file_type().is_file() => {
+                    let contents =
+                        fs::read(&path).map_err(|err| WriteError::io("read", &path, err))?;
+                    drift.stale.push(StaleFile {
+                        path: rel.clone(),
+                        contents,
+                    });
+                }
+                _ => {}
+            }
+        }
+
+        let old_bytes = old.map(|m| m.bytes);
+        if old_bytes.as_deref() != Some(new_manifest.as_slice()) {
+            drift.manifest = Some(ManifestDrift {
+                old: old_bytes,
+                new: new_manifest,
+            });
+        }
+        Ok(drift)
+    }
+
+    /// Files added so far.
+    pub fn len(&self) -> usize {
+        self.paths.len()
+    }
+
+    /// Whether no file was added.
+    pub fn is_empty(&self) -> bool {
+        self.paths.is_empty()
+    }
 }
 
 fn read_compare(path: &Path, bytes: &[u8]) -> Result<Found, WriteError> {

@@ -46,6 +46,8 @@ pub enum WriteError {
     },
     /// The tree wants a path both as a file and as a directory.
     FileDirConflict { path: PathBuf },
+    /// Two parts of a tree written by a [`Writer`](crate::Writer) claim the same path.
+    DuplicatePath { path: PathBuf },
     /// The tree contains the reserved manifest path.
     ReservedPath { path: PathBuf },
     /// The tree contains a path the manifest cannot record.
@@ -82,6 +84,7 @@ impl WriteError {
             | WriteError::SpecialFile { path }
             | WriteError::Collision { path, .. }
             | WriteError::FileDirConflict { path }
+            | WriteError::DuplicatePath { path }
             | WriteError::ReservedPath { path }
             | WriteError::UnsupportedPath { path, .. }
             | WriteError::BadManifest { path, .. }
@@ -129,6 +132,9 @@ impl WriteError {
                  platform.toml"
                     .into()
             }
+            WriteError::DuplicatePath { .. } => {
+                "two outputs claim this path; rename one of them in platform.toml".into()
+            }
             WriteError::ReservedPath { .. } => {
                 ".platc-manifest is reserved for platc's own bookkeeping; rename the output".into()
             }
@@ -171,6 +177,7 @@ impl WriteError {
             WriteError::FileDirConflict { .. } => {
                 "a generated path is both a file and a directory".into()
             }
+            WriteError::DuplicatePath { .. } => "two generated files have the same path".into(),
             WriteError::ReservedPath { .. } => "a generated file uses a reserved name".into(),
             WriteError::UnsupportedPath { reason, .. } => {
                 format!("unsupported generated path: {reason}")

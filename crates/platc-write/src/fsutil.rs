@@ -75,8 +75,6 @@ pub(crate) fn remove_tree(path: &Path) -> Result<(), WriteError> {
 /// How work is spread over threads by [`par_map`].
 #[derive(Clone, Copy)]
 pub(crate) enum Work {
-    /// Reading and comparing: one thread per core, at most eight.
-    Cpu,
     /// fsync-bound: threads mostly wait for the disk, and concurrent fsyncs share journal
     /// commits, so use more threads than cores.
     Sync,
@@ -95,11 +93,7 @@ where
     R: Send,
     F: Fn(&T) -> Result<R, WriteError> + Sync,
 {
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
     let threads = match work {
-        Work::Cpu => cores.clamp(1, 8),
         Work::Sync => 16,
     };
     if threads == 1 || items.len() < 2 {

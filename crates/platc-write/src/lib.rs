@@ -29,6 +29,15 @@
 //!   deleted. Elsewhere, or on file systems without the exchange, the output directory is
 //!   renamed to `<parent>/.<name>.platc-old` and the staging directory renamed into place; a run
 //!   killed between the two renames is repaired at the next start by moving the old tree back.
+//! * **In parts.** [`Writer`] is the same protocol for a tree handed over in parts (platc hands
+//!   over each app's files as soon as they are rendered, so the whole tree is never in memory):
+//!   [`Writer::begin`] takes the lock, recovers and scans the old tree; each [`Writer::add`]
+//!   checks its paths (collisions, duplicates, file/directory conflicts with everything added
+//!   before) and hands the files to I/O threads that compare each with the old file, byte for
+//!   byte, and write new and changed ones into the staging directory (created with the first
+//!   such file); [`Writer::finish`] links the unchanged and user files, writes the manifest and
+//!   swaps. [`write()`] is `begin`, one `add`, `finish`. [`Comparer`] does the same for
+//!   [`compare()`].
 //! * **Nothing to do.** If every generated file is byte-identical, nothing is stale and the
 //!   manifest is identical, [`write()`] touches nothing at all (no rename, no mtime or ctime
 //!   change) and reports `swapped: false`.
@@ -51,8 +60,10 @@
 //! * **Errors change nothing.** Every check (collisions with user files or directories, a
 //!   symbolic link on the way to a generated file, special files, an unreadable manifest,
 //!   unusable output directory, missing permissions, file/directory conflicts in the tree)
-//!   happens before the staging tree is built, and any failure while building it only removes
-//!   the staging directory. The output directory itself is only ever changed by the swap.
+//!   happens before the swap — for a [`Writer`], those of a part when it is added, so files of
+//!   earlier parts may already be in the staging directory — and any failure (or a `Writer`
+//!   dropped without `finish`) only removes the staging directory. The output directory itself
+//!   is only ever changed by the swap.
 //! * **No symbolic link is followed** inside the output directory. A symbolically linked output
 //!   directory is rejected ([`WriteError::OutDirIsSymlink`]); symbolic links in its *parent*
 //!   path are resolved once, at the start.
@@ -96,10 +107,10 @@ use std::path::Path;
 
 use platc_tree::FileTree;
 
-pub use drift::{ChangedFile, Drift, ManifestDrift, MissingFile, StaleFile};
+pub use drift::{ChangedFile, Comparer, Drift, ManifestDrift, MissingFile, StaleFile};
 pub use error::WriteError;
 pub use manifest::MANIFEST_NAME;
-pub use write::WriteReport;
+pub use write::{WriteReport, Writer};
 
 /// Makes `out_dir` hold exactly `tree` plus the user's own files, atomically.
 ///

@@ -42,10 +42,10 @@ pub(crate) fn validate_tree(tree: &FileTree, out: &Path) -> Result<(), WriteErro
     Ok(())
 }
 
-/// The manifest that records `tree`.
-pub(crate) fn render(tree: &FileTree) -> Vec<u8> {
+/// The manifest that records `paths` (in order).
+pub(crate) fn render_paths<'a>(paths: impl Iterator<Item = &'a RelPath>) -> Vec<u8> {
     let mut text = String::from(HEADER);
-    for (path, _) in tree.iter() {
+    for path in paths {
         text.push_str(path.as_str());
         text.push('\n');
     }
@@ -114,7 +114,7 @@ mod tests {
             .unwrap();
         tree.insert(RelPath::new("a.yaml").unwrap(), b"y".to_vec())
             .unwrap();
-        let bytes = render(&tree);
+        let bytes = render_paths(tree.paths());
         assert_eq!(
             String::from_utf8(bytes.clone()).unwrap(),
             format!("{HEADER}a.yaml\nb/c.yaml\n")

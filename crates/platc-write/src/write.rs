@@ -1,10 +1,13 @@
 //! `write`: scan the old tree, plan, build the staging tree, swap, clean up.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs;
-use std::io;
+use std::io::{self, Read};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::{Arc, Mutex};
 
 use platc_tree::{FileTree, RelPath};
 
@@ -50,7 +53,7 @@ struct Entry {
 }
 
 /// Lists everything below `out` in pre-order, sorted by name.
-fn scan(out: &Path, root_dev: u64) -> Result<Vec<Entry>, WriteError> {
+fn scan(out: &Path, root_dev: u64) -> Result<(Vec<Entry>, HashMap<PathBuf, usize>), WriteError> {
     let mut entries: Vec<Entry> = Vec::new();
     let mut index: HashMap<PathBuf, usize> = HashMap::new();
     let walk = walkdir::WalkDir::new(out)
@@ -111,7 +114,7 @@ fn scan(out: &Path, root_dev: u64) -> Result<Vec<Entry>, WriteError> {
             has_children: false,
         });
     }
-    Ok(entries)
+    Ok((entries, index))
 }
 
 /// Proper ancestors of a relative path, innermost first, without the empty root.
@@ -119,173 +122,6 @@ fn ancestors(path: &Path) -> impl Iterator<Item = &Path> {
     path.ancestors()
         .skip(1)
         .take_while(|a| !a.as_os_str().is_empty())
-}
-
-/// What to do, decided before anything is written.
-struct Plan<'t> {
-    /// Per scanned entry (same order): carry it into the new tree?
-    keep: Vec<bool>,
-    /// New or changed generated files.
-    fresh: Vec<(&'t RelPath, &'t [u8])>,
-    unchanged: usize,
-    /// Old generated files present on disk and no longer generated.
-    stale: Vec<RelPath>,
-    manifest_same: bool,
-}
-
-impl Plan<'_> {
-    fn is_noop(&self) -> bool {
-        self.fresh.is_empty() && self.stale.is_empty() && self.manifest_same
-    }
-}
-
-fn plan<'t>(
-    tree: &'t FileTree,
-    out: &Path,
-    entries: &[Entry],
-    old: Option<&OldManifest>,
-    new_manifest: &[u8],
-) -> Result<Plan<'t>, WriteError> {
-    let index: HashMap<&Path, &Entry> = entries.iter().map(|e| (e.rel.as_path(), e)).collect();
-    // Files platc generated last time that are still regular files on disk. Anything else on
-    // disk belongs to the user.
-    let old_generated: HashSet<&Path> = old
-        .map(|m| {
-            m.paths
-                .iter()
-                .map(|p| Path::new(p.as_str()))
-                .filter(|p| index.get(p).is_some_and(|e| e.kind == Kind::File))
-                .collect()
-        })
-        .unwrap_or_default();
-
-    let mut fresh = Vec::new();
-    let mut candidates: Vec<(&RelPath, &[u8], &Entry)> = Vec::new();
-    for (rel, bytes) in tree.iter() {
-        let path = Path::new(rel.as_str());
-        // Outermost first, so the error names the first obstacle on the way.
-        let mut on_the_way: Vec<&Path> = ancestors(path).collect();
-        on_the_way.reverse();
-        for dir in on_the_way {
-            match index.get(dir).map(|e| e.kind) {
-                None | Some(Kind::Dir) => {}
-                Some(Kind::Symlink) => {
-                    return Err(WriteError::SymlinkInPath {
-                        path: out.join(dir),
-                    })
-                }
-                Some(Kind::File) if old_generated.contains(dir) => {}
-                Some(Kind::File) => {
-                    return Err(WriteError::Collision {
-                        path: out.join(dir),
-                        existing: "file",
-                    })
-                }
-            }
-        }
-        match index.get(path) {
-            None => fresh.push((rel, bytes)),
-            Some(entry) => match entry.kind {
-                Kind::File if old_generated.contains(path) => candidates.push((rel, bytes, entry)),
-                Kind::File => {
-                    return Err(WriteError::Collision {
-                        path: out.join(path),
-                        existing: "file",
-                    })
-                }
-                Kind::Symlink => {
-                    return Err(WriteError::Collision {
-                        path: out.join(path),
-                        existing: "symbolic link",
-                    })
-                }
-                Kind::Dir => {
-                    return Err(WriteError::Collision {
-                        path: out.join(path),
-                        existing: "directory",
-                    })
-                }
-            },
-        }
-    }
-
-    // Compare every byte of the files generated last time.
-    let same = par_map(&candidates, Work::Cpu, out, |(rel, bytes, entry)| {
-        if entry.len != bytes.len() as u64 {
-            return Ok(false);
-        }
-        let path = out.join(rel.as_str());
-        let old = fs::read(&path).map_err(|err| WriteError::io("read", path, err))?;
-        Ok(old == *bytes)
-    })?;
-    let mut unchanged_paths: HashSet<&Path> = HashSet::new();
-    for (&(rel, bytes, _), same) in candidates.iter().zip(same) {
-        if same {
-            unchanged_paths.insert(Path::new(rel.as_str()));
-        } else {
-            fresh.push((rel, bytes));
-        }
-    }
-    fresh.sort_by(|a, b| a.0.cmp(b.0));
-
-    let stale: Vec<RelPath> = old
-        .map(|m| {
-            m.paths
-                .iter()
-                .filter(|p| old_generated.contains(Path::new(p.as_str())) && tree.get(p).is_none())
-                .cloned()
-                .collect()
-        })
-        .unwrap_or_default();
-
-    // Directories survive if something survives in them, or if they were empty already.
-    // Directories emptied by deleting stale files go away with them.
-    fn mark<'p>(needed: &mut HashSet<&'p Path>, path: &'p Path, with_self: bool) {
-        if with_self && !needed.insert(path) {
-            return;
-        }
-        // Every insertion adds the whole chain up to the root, so an ancestor already present
-        // means all further ones are too.
-        for dir in ancestors(path) {
-            if !needed.insert(dir) {
-                break;
-            }
-        }
-    }
-    let mut needed: HashSet<&Path> = HashSet::new();
-    let mut keep = Vec::with_capacity(entries.len());
-    for entry in entries {
-        let path = entry.rel.as_path();
-        let kept = match entry.kind {
-            Kind::Dir => false, // decided below
-            _ if path == Path::new(MANIFEST_NAME) => false,
-            Kind::File if old_generated.contains(path) => unchanged_paths.contains(path),
-            Kind::File | Kind::Symlink => true,
-        };
-        if kept {
-            mark(&mut needed, path, false);
-        }
-        if entry.kind == Kind::Dir && !entry.has_children {
-            mark(&mut needed, path, true);
-        }
-        keep.push(kept);
-    }
-    for (rel, _) in tree.iter() {
-        mark(&mut needed, Path::new(rel.as_str()), false);
-    }
-    for (entry, kept) in entries.iter().zip(keep.iter_mut()) {
-        if entry.kind == Kind::Dir {
-            *kept = needed.contains(entry.rel.as_path());
-        }
-    }
-
-    Ok(Plan {
-        keep,
-        fresh,
-        unchanged: unchanged_paths.len(),
-        stale,
-        manifest_same: old.is_some_and(|m| m.bytes == new_manifest),
-    })
 }
 
 /// Carries a user file or symlink into the staging tree as a hard link (same inode).
@@ -308,71 +144,6 @@ fn create_dir(path: &Path) -> Result<(), WriteError> {
     fs::create_dir(path)
         .and_then(|()| fs::set_permissions(path, fs::Permissions::from_mode(0o700)))
         .map_err(|err| WriteError::io("create directory", path, err))
-}
-
-/// Builds the complete new output directory at `target.staging`.
-fn build_staging(
-    target: &Target,
-    tree_entries: &[Entry],
-    plan: &Plan<'_>,
-    new_manifest: &[u8],
-    root_mode: u32,
-) -> Result<(), WriteError> {
-    let staging = &target.staging;
-    fs::create_dir(staging)
-        .and_then(|()| fs::set_permissions(staging, fs::Permissions::from_mode(0o700)))
-        .map_err(|err| WriteError::io("create the staging directory", staging, err))?;
-
-    // Directories keep a writable mode while being filled; final modes are set at the end.
-    let mut dirs: Vec<(PathBuf, u32)> = Vec::new();
-    let mut created: HashSet<PathBuf> = HashSet::new();
-    for (entry, keep) in tree_entries.iter().zip(&plan.keep) {
-        if !keep {
-            continue;
-        }
-        let dst = staging.join(&entry.rel);
-        match entry.kind {
-            Kind::Dir => {
-                create_dir(&dst)?;
-                dirs.push((entry.rel.clone(), entry.mode));
-                created.insert(entry.rel.clone());
-            }
-            Kind::File | Kind::Symlink => {
-                link_into(&target.out.join(&entry.rel), &dst, entry.kind)?;
-            }
-        }
-    }
-    for (rel, _) in &plan.fresh {
-        let mut missing: Vec<&Path> = ancestors(Path::new(rel.as_str()))
-            .take_while(|dir| !created.contains(*dir))
-            .collect();
-        missing.reverse();
-        for dir in missing {
-            create_dir(&staging.join(dir))?;
-            dirs.push((dir.to_path_buf(), 0o755));
-            created.insert(dir.to_path_buf());
-        }
-    }
-    par_map(&plan.fresh, Work::Sync, staging, |(rel, bytes)| {
-        write_new_file(&staging.join(rel.as_str()), bytes)
-    })?;
-    write_new_file(&staging.join(MANIFEST_NAME), new_manifest)?;
-
-    // Make every directory entry durable before the swap publishes the tree.
-    par_map(&dirs, Work::Sync, staging, |(rel, _)| {
-        sync_dir(&staging.join(rel))
-    })?;
-    // Deepest first, so that no directory loses its search permission before its children
-    // are done.
-    dirs.sort_by_key(|(rel, _)| std::cmp::Reverse(rel.components().count()));
-    for (rel, mode) in &dirs {
-        let path = staging.join(rel);
-        fs::set_permissions(&path, fs::Permissions::from_mode(*mode))
-            .map_err(|err| WriteError::io("set permissions of", path, err))?;
-    }
-    sync_dir(staging)?;
-    fs::set_permissions(staging, fs::Permissions::from_mode(root_mode))
-        .map_err(|err| WriteError::io("set permissions of", staging, err))
 }
 
 /// Publishes the staging tree. Returns where the old tree is now, if there was one.
@@ -536,72 +307,572 @@ fn rescue(
 
 /// See [`crate::write`].
 pub(crate) fn write(tree: &FileTree, out_dir: &Path) -> Result<WriteReport, WriteError> {
-    let target = target::resolve(out_dir)?;
-    manifest::validate_tree(tree, &target.out)?;
-    let _lock = target::lock(&target)?;
-    target::recover(&target)?;
-    let out_meta = target::inspect(&target)?;
-    if let Some(meta) = &out_meta {
-        target::check_replaceable(&target, meta)?;
-    }
-    let new_manifest = manifest::render(tree);
-    let (entries, old_manifest) = match &out_meta {
-        Some(meta) => (scan(&target.out, meta.dev())?, manifest::read(&target.out)?),
-        None => (Vec::new(), None),
-    };
-    let plan = plan(
-        tree,
-        &target.out,
-        &entries,
-        old_manifest.as_ref(),
-        &new_manifest,
-    )?;
-    let mut report = WriteReport {
-        written: plan.fresh.iter().map(|(rel, _)| (*rel).clone()).collect(),
-        unchanged: plan.unchanged,
-        deleted: plan.stale.clone(),
-        swapped: false,
-        warnings: Vec::new(),
-    };
-    if out_meta.is_some() && plan.is_noop() {
-        return Ok(report);
+    let mut writer = Writer::begin(out_dir)?;
+    writer.add(tree.clone())?;
+    writer.finish()
+}
+
+/// Files handed to the I/O workers at once (fewer hand-overs between threads).
+const BATCH_FILES: usize = 32;
+const BATCH_BYTES: usize = 256 * 1024;
+
+/// One generated file for an I/O worker: compare it with the old file (if there is one of the
+/// same length), and write it into the staging tree unless it is unchanged.
+struct Job {
+    rel: RelPath,
+    bytes: Vec<u8>,
+    /// Length of the old generated file at this path, if there is one.
+    old_len: Option<u64>,
+}
+
+/// State shared between a [`Writer`] and its I/O workers.
+struct Shared {
+    out: PathBuf,
+    staging: PathBuf,
+    /// Directories created in the staging tree so far (the root: the empty path).
+    created: Mutex<HashSet<PathBuf>>,
+    /// Generated files whose bytes were already on disk.
+    unchanged: Mutex<Vec<RelPath>>,
+    /// Generated files written into the staging tree.
+    written: Mutex<Vec<RelPath>>,
+    /// The first error of a worker; once set, workers skip their remaining jobs.
+    error: Mutex<Option<WriteError>>,
+    failed: AtomicBool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A worker that panicked while holding a lock leaves plain data behind; the panic itself
+    // is reported when the worker is joined.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Shared {
+    fn run(&self, job: Job, buf: &mut Vec<u8>) -> Result<(), WriteError> {
+        if job.old_len == Some(job.bytes.len() as u64) {
+            let path = self.out.join(job.rel.as_str());
+            buf.clear();
+            fs::File::open(&path)
+                .and_then(|mut file| file.read_to_end(buf))
+                .map_err(|err| WriteError::io("read", &path, err))?;
+            if *buf == job.bytes {
+                lock(&self.unchanged).push(job.rel);
+                return Ok(());
+            }
+        }
+        self.create_parents(Path::new(job.rel.as_str()))?;
+        write_new_file(&self.staging.join(job.rel.as_str()), &job.bytes)?;
+        lock(&self.written).push(job.rel);
+        Ok(())
     }
 
-    let root_mode = out_meta
-        .as_ref()
-        .map(|m| m.permissions().mode() & 0o7777)
-        .unwrap_or(0o755);
-    if let Err(err) = build_staging(&target, &entries, &plan, &new_manifest, root_mode) {
-        // Best effort: the next run removes it anyway.
-        let _ = remove_tree(&target.staging);
-        return Err(err);
+    /// Creates the staging directory (first time) and the directories on the way to `rel`.
+    fn create_parents(&self, rel: &Path) -> Result<(), WriteError> {
+        let mut created = lock(&self.created);
+        if created.is_empty() {
+            fs::create_dir(&self.staging)
+                .and_then(|()| {
+                    fs::set_permissions(&self.staging, fs::Permissions::from_mode(0o700))
+                })
+                .map_err(|err| {
+                    WriteError::io("create the staging directory", &self.staging, err)
+                })?;
+            created.insert(PathBuf::new());
+        }
+        let Some(parent) = rel.parent() else {
+            return Ok(());
+        };
+        if created.contains(parent) {
+            return Ok(());
+        }
+        let mut missing: Vec<&Path> = ancestors(rel)
+            .take_while(|dir| !created.contains(*dir))
+            .collect();
+        missing.reverse();
+        for dir in missing {
+            create_dir(&self.staging.join(dir))?;
+            created.insert(dir.to_path_buf());
+        }
+        Ok(())
     }
-    let old_root = match swap(&target, out_meta.is_some()) {
-        Ok(old_root) => old_root,
-        Err(err) => {
-            let _ = remove_tree(&target.staging);
+
+    fn fail(&self, err: WriteError) {
+        let mut first = lock(&self.error);
+        if first.is_none() {
+            *first = Some(err);
+        }
+        self.failed.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Threads that compare and write generated files while the caller renders the next ones.
+struct Pool {
+    sender: Option<SyncSender<Vec<Job>>>,
+    workers: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Pool {
+    fn start(shared: &Arc<Shared>, threads: usize) -> Pool {
+        let (sender, receiver) = sync_channel::<Vec<Job>>(threads * 2);
+        let receiver = Arc::new(Mutex::new(receiver));
+        let workers = (0..threads)
+            .map(|_| {
+                let shared = Arc::clone(shared);
+                let receiver = Arc::clone(&receiver);
+                std::thread::spawn(move || {
+                    let mut buf = Vec::new();
+                    loop {
+                        let batch = match lock(&receiver).recv() {
+                            Ok(batch) => batch,
+                            Err(_) => return,
+                        };
+                        for job in batch {
+                            if shared.failed.load(Ordering::SeqCst) {
+                                break;
+                            }
+                            if let Err(err) = shared.run(job, &mut buf) {
+                                shared.fail(err);
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        Pool {
+            sender: Some(sender),
+            workers,
+        }
+    }
+
+    fn send(&self, batch: Vec<Job>) {
+        if let Some(sender) = &self.sender {
+            // Fails only when every worker is gone, which `join` reports.
+            let _ = sender.send(batch);
+        }
+    }
+
+    /// Waits for every job; `false` if a worker panicked.
+    fn join(&mut self) -> bool {
+        self.sender = None;
+        let mut ok = true;
+        for worker in self.workers.drain(..) {
+            ok &= worker.join().is_ok();
+        }
+        ok
+    }
+}
+
+/// A write in progress: [`write()`](crate::write()) for a tree handed over in parts, so that
+/// the whole tree never has to be in memory at once.
+///
+/// [`Writer::begin`] takes the lock, recovers from a killed run and reads the old tree's
+/// listing and manifest; every [`Writer::add`] checks its files against the old tree and the
+/// files added before (collisions, file/directory conflicts, duplicates) and hands them to
+/// I/O threads, which compare each with the old file and write the new and changed ones into
+/// the staging directory (created with the first such file); [`Writer::finish`] links the
+/// unchanged and the user's files into the staging tree, writes the manifest, swaps and cleans
+/// up, exactly as `write` does. Nothing in the output directory changes before the swap in
+/// `finish`; a writer dropped without `finish` (or an error anywhere) removes the staging
+/// directory. If nothing changed, no staging directory is ever created.
+pub struct Writer {
+    target: Target,
+    _lock: target::Lock,
+    out_meta: Option<fs::Metadata>,
+    entries: Vec<Entry>,
+    index: HashMap<PathBuf, usize>,
+    old_manifest: Option<OldManifest>,
+    /// Files platc generated last time that are still regular files on disk.
+    old_generated: HashSet<PathBuf>,
+    /// Every path added so far.
+    paths: BTreeSet<RelPath>,
+    /// Every proper ancestor directory of an added path.
+    dirs: HashSet<PathBuf>,
+    shared: Arc<Shared>,
+    pool: Pool,
+    batch: Vec<Job>,
+    batch_bytes: usize,
+    finished: bool,
+}
+
+impl Writer {
+    /// Starts a write into `out_dir` (see [`write()`](crate::write())).
+    pub fn begin(out_dir: &Path) -> Result<Writer, WriteError> {
+        let target = target::resolve(out_dir)?;
+        let lock = target::lock(&target)?;
+        target::recover(&target)?;
+        let out_meta = target::inspect(&target)?;
+        if let Some(meta) = &out_meta {
+            target::check_replaceable(&target, meta)?;
+        }
+        let ((entries, index), old_manifest) = match &out_meta {
+            Some(meta) => (scan(&target.out, meta.dev())?, manifest::read(&target.out)?),
+            None => ((Vec::new(), HashMap::new()), None),
+        };
+        let old_generated: HashSet<PathBuf> = old_manifest
+            .as_ref()
+            .map(|m| {
+                m.paths
+                    .iter()
+                    .map(|p| PathBuf::from(p.as_str()))
+                    .filter(|p| {
+                        index
+                            .get(p)
+                            .and_then(|&i| entries.get(i))
+                            .is_some_and(|e| e.kind == Kind::File)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let shared = Arc::new(Shared {
+            out: target.out.clone(),
+            staging: target.staging.clone(),
+            created: Mutex::new(HashSet::new()),
+            unchanged: Mutex::new(Vec::new()),
+            written: Mutex::new(Vec::new()),
+            error: Mutex::new(None),
+            failed: AtomicBool::new(false),
+        });
+        let pool = Pool::start(&shared, io_threads());
+        Ok(Writer {
+            target,
+            _lock: lock,
+            out_meta,
+            entries,
+            index,
+            old_manifest,
+            old_generated,
+            paths: BTreeSet::new(),
+            dirs: HashSet::new(),
+            shared,
+            pool,
+            batch: Vec::new(),
+            batch_bytes: 0,
+            finished: false,
+        })
+    }
+
+    fn entry(&self, rel: &Path) -> Option<&Entry> {
+        self.index.get(rel).and_then(|&i| self.entries.get(i))
+    }
+
+    /// Adds generated files. Fails (and the write with it) on a path that cannot be written:
+    /// taken by a user's file, directory or symbolic link, a symbolic link on the way, a path
+    /// added before, or a path that is also the directory of another added path.
+    pub fn add(&mut self, tree: FileTree) -> Result<(), WriteError> {
+        if let Some(err) = lock(&self.shared.error).take() {
             return Err(err);
         }
-    };
-    report.swapped = true;
-    if let Err(err) = sync_dir(&target.parent) {
-        report.warnings.push(format!(
-            "the new tree is in place but could not be made durable: {err}"
-        ));
-    }
-    if let Some(old_root) = old_root {
-        let mut generated: HashSet<&Path> = tree
-            .iter()
-            .map(|(rel, _)| Path::new(rel.as_str()))
-            .collect();
-        if let Some(old) = &old_manifest {
-            generated.extend(old.paths.iter().map(|rel| Path::new(rel.as_str())));
+        manifest::validate_tree(&tree, &self.target.out)?;
+        for (rel, bytes) in tree {
+            let old_len = self.check(&rel)?;
+            self.batch_bytes += bytes.len();
+            self.batch.push(Job {
+                rel,
+                bytes,
+                old_len,
+            });
+            if self.batch.len() >= BATCH_FILES || self.batch_bytes >= BATCH_BYTES {
+                self.flush();
+            }
         }
-        report
-            .warnings
-            .extend(cleanup(&target, &old_root, &entries, &generated));
+        Ok(())
     }
-    Ok(report)
+
+    fn flush(&mut self) {
+        if !self.batch.is_empty() {
+            self.pool.send(std::mem::take(&mut self.batch));
+            self.batch_bytes = 0;
+        }
+    }
+
+    /// Checks one new path; returns the length of the old generated file there, if any.
+    fn check(&mut self, rel: &RelPath) -> Result<Option<u64>, WriteError> {
+        let out = &self.target.out;
+        let path = Path::new(rel.as_str());
+        if self.dirs.contains(path) {
+            return Err(WriteError::FileDirConflict {
+                path: out.join(path),
+            });
+        }
+        if self.paths.contains(rel) {
+            return Err(WriteError::DuplicatePath {
+                path: out.join(path),
+            });
+        }
+        // Outermost first, so the error names the first obstacle on the way. Directories seen
+        // before were checked then.
+        let mut on_the_way: Vec<&Path> = ancestors(path)
+            .take_while(|dir| !self.dirs.contains(*dir))
+            .collect();
+        on_the_way.reverse();
+        for dir in &on_the_way {
+            if let Some(file) = dir.to_str().and_then(|d| RelPath::new(d).ok()) {
+                if self.paths.contains(&file) {
+                    return Err(WriteError::FileDirConflict {
+                        path: out.join(dir),
+                    });
+                }
+            }
+            match self.entry(dir).map(|e| e.kind) {
+                None | Some(Kind::Dir) => {}
+                Some(Kind::Symlink) => {
+                    return Err(WriteError::SymlinkInPath {
+                        path: out.join(dir),
+                    })
+                }
+                Some(Kind::File) if self.old_generated.contains(*dir) => {}
+                Some(Kind::File) => {
+                    return Err(WriteError::Collision {
+                        path: out.join(dir),
+                        existing: "file",
+                    })
+                }
+            }
+        }
+        let old_len = match self.entry(path) {
+            None => None,
+            Some(entry) => match entry.kind {
+                Kind::File if self.old_generated.contains(path) => Some(entry.len),
+                Kind::File => {
+                    return Err(WriteError::Collision {
+                        path: out.join(path),
+                        existing: "file",
+                    })
+                }
+                Kind::Symlink => {
+                    return Err(WriteError::Collision {
+                        path: out.join(path),
+                        existing: "symbolic link",
+                    })
+                }
+                Kind::Dir => {
+                    return Err(WriteError::Collision {
+                        path: out.join(path),
+                        existing: "directory",
+                    })
+                }
+            },
+        };
+        for dir in on_the_way {
+            self.dirs.insert(dir.to_path_buf());
+        }
+        self.paths.insert(rel.clone());
+        Ok(old_len)
+    }
+
+    /// Waits for the I/O threads; then, unless nothing changed, completes the staging tree
+    /// and swaps it in (see [`write()`](crate::write())).
+    pub fn finish(mut self) -> Result<WriteReport, WriteError> {
+        self.flush();
+        let joined = self.pool.join();
+        if let Some(err) = lock(&self.shared.error).take() {
+            return Err(err);
+        }
+        if !joined {
+            return Err(WriteError::Internal {
+                path: self.target.out.clone(),
+                reason: "a worker thread panicked",
+            });
+        }
+        let new_manifest = manifest::render_paths(self.paths.iter());
+        let mut written = std::mem::take(&mut *lock(&self.shared.written));
+        written.sort();
+        let unchanged: HashSet<PathBuf> = lock(&self.shared.unchanged)
+            .iter()
+            .map(|rel| PathBuf::from(rel.as_str()))
+            .collect();
+        let stale: Vec<RelPath> = self
+            .old_manifest
+            .as_ref()
+            .map(|m| {
+                m.paths
+                    .iter()
+                    .filter(|p| {
+                        self.old_generated.contains(Path::new(p.as_str()))
+                            && !self.paths.contains(*p)
+                    })
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        let manifest_same = self
+            .old_manifest
+            .as_ref()
+            .is_some_and(|m| m.bytes == new_manifest);
+        let mut report = WriteReport {
+            written,
+            unchanged: unchanged.len(),
+            deleted: stale,
+            swapped: false,
+            warnings: Vec::new(),
+        };
+        if self.out_meta.is_some()
+            && report.written.is_empty()
+            && report.deleted.is_empty()
+            && manifest_same
+        {
+            self.finished = true;
+            return Ok(report);
+        }
+
+        let root_mode = self
+            .out_meta
+            .as_ref()
+            .map(|m| m.permissions().mode() & 0o7777)
+            .unwrap_or(0o755);
+        let keep = self.keep(&unchanged);
+        self.complete_staging(&keep, &new_manifest, root_mode)?;
+        let old_root = swap(&self.target, self.out_meta.is_some())?;
+        // The staging path now holds the old tree (or nothing): not ours to remove on drop.
+        self.finished = true;
+        report.swapped = true;
+        if let Err(err) = sync_dir(&self.target.parent) {
+            report.warnings.push(format!(
+                "the new tree is in place but could not be made durable: {err}"
+            ));
+        }
+        if let Some(old_root) = old_root {
+            let mut generated: HashSet<&Path> = self
+                .paths
+                .iter()
+                .map(|rel| Path::new(rel.as_str()))
+                .collect();
+            if let Some(old) = &self.old_manifest {
+                generated.extend(old.paths.iter().map(|rel| Path::new(rel.as_str())));
+            }
+            report
+                .warnings
+                .extend(cleanup(&self.target, &old_root, &self.entries, &generated));
+        }
+        Ok(report)
+    }
+
+    /// Per scanned entry (same order): carry it into the new tree? User files and symbolic
+    /// links, unchanged generated files, and directories that still hold something (or were
+    /// empty already). Directories emptied by deleting stale files go away with them.
+    fn keep(&self, unchanged: &HashSet<PathBuf>) -> Vec<bool> {
+        fn mark<'p>(needed: &mut HashSet<&'p Path>, path: &'p Path, with_self: bool) {
+            if with_self && !needed.insert(path) {
+                return;
+            }
+            // Every insertion adds the whole chain up to the root, so an ancestor already
+            // present means all further ones are too.
+            for dir in ancestors(path) {
+                if !needed.insert(dir) {
+                    break;
+                }
+            }
+        }
+        let mut needed: HashSet<&Path> = HashSet::new();
+        let mut keep = Vec::with_capacity(self.entries.len());
+        for entry in &self.entries {
+            let path = entry.rel.as_path();
+            let kept = match entry.kind {
+                Kind::Dir => false, // decided below
+                _ if path == Path::new(MANIFEST_NAME) => false,
+                Kind::File if self.old_generated.contains(path) => unchanged.contains(path),
+                Kind::File | Kind::Symlink => true,
+            };
+            if kept {
+                mark(&mut needed, path, false);
+            }
+            if entry.kind == Kind::Dir && !entry.has_children {
+                mark(&mut needed, path, true);
+            }
+            keep.push(kept);
+        }
+        for dir in &self.dirs {
+            needed.insert(dir.as_path());
+        }
+        for (entry, kept) in self.entries.iter().zip(keep.iter_mut()) {
+            if entry.kind == Kind::Dir {
+                *kept = needed.contains(entry.rel.as_path());
+            }
+        }
+        keep
+    }
+
+    /// Adds what the I/O threads did not write to the staging tree: the kept entries of the
+    /// old tree (hard links), directories, the manifest; makes it durable and sets the final
+    /// directory modes.
+    fn complete_staging(
+        &self,
+        keep: &[bool],
+        new_manifest: &[u8],
+        root_mode: u32,
+    ) -> Result<(), WriteError> {
+        let staging = &self.target.staging;
+        // The root, if no file was written.
+        self.shared.create_parents(Path::new(MANIFEST_NAME))?;
+        let mut created = lock(&self.shared.created);
+        for (entry, keep) in self.entries.iter().zip(keep) {
+            if !keep {
+                continue;
+            }
+            let dst = staging.join(&entry.rel);
+            match entry.kind {
+                Kind::Dir => {
+                    if created.insert(entry.rel.clone()) {
+                        create_dir(&dst)?;
+                    }
+                }
+                Kind::File | Kind::Symlink => {
+                    link_into(&self.target.out.join(&entry.rel), &dst, entry.kind)?;
+                }
+            }
+        }
+        write_new_file(&staging.join(MANIFEST_NAME), new_manifest)?;
+
+        // Directories keep a writable mode while being filled: the old one where the old tree
+        // had the directory, 0755 for new ones.
+        let mut dirs: Vec<(&Path, u32)> = created
+            .iter()
+            .filter(|rel| !rel.as_os_str().is_empty())
+            .map(|rel| {
+                let mode = self
+                    .entry(rel)
+                    .filter(|e| e.kind == Kind::Dir)
+                    .map_or(0o755, |e| e.mode);
+                (rel.as_path(), mode)
+            })
+            .collect();
+        // Make every directory entry durable before the swap publishes the tree.
+        par_map(&dirs, Work::Sync, staging, |(rel, _)| {
+            sync_dir(&staging.join(rel))
+        })?;
+        // Deepest first, so that no directory loses its search permission before its children
+        // are done.
+        dirs.sort_by_key(|(rel, _)| std::cmp::Reverse(rel.components().count()));
+        for (rel, mode) in &dirs {
+            let path = staging.join(rel);
+            fs::set_permissions(&path, fs::Permissions::from_mode(*mode))
+                .map_err(|err| WriteError::io("set permissions of", path, err))?;
+        }
+        sync_dir(staging)?;
+        fs::set_permissions(staging, fs::Permissions::from_mode(root_mode))
+            .map_err(|err| WriteError::io("set permissions of", staging, err))
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        self.batch.clear();
+        if !self.finished {
+            // Queued jobs are of no use any more.
+            self.shared.failed.store(true, Ordering::SeqCst);
+        }
+        self.pool.join();
+        if !self.finished && !lock(&self.shared.created).is_empty() {
+            // Best effort: the next run removes it anyway.
+            let _ = remove_tree(&self.target.staging);
+        }
+    }
+}
+
+/// I/O threads of a write: fsync-bound on disks, where threads mostly wait and concurrent
+/// fsyncs share journal commits, so more than there are cores.
+fn io_threads() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (cores * 4).clamp(4, 16)
 }
 
 #[cfg(test)]

@@ -528,3 +528,70 @@ fn cwd_helper() {
     assert!(write(&tree_b(), Path::new("out")).unwrap().swapped);
     assert!(write(&tree_b(), Path::new("./out/")).unwrap().unchanged == 5);
 }
+
+/// A tree handed to a `Writer` in parts gives exactly what `write` gives for the whole tree.
+#[test]
+fn writer_in_parts_equals_whole_write() {
+    let tmp = tempfile::tempdir().unwrap();
+    let whole = tmp.path().join("whole");
+    let parts = tmp.path().join("parts");
+    for out in [&whole, &parts] {
+        fs::create_dir(out).unwrap();
+        fs::write(out.join("user.txt"), "mine\n").unwrap();
+        write(&tree_a(), out).unwrap();
+    }
+    let report = write(&tree_b(), &whole).unwrap();
+
+    let mut writer = platc_write::Writer::begin(&parts).unwrap();
+    for (path, bytes) in tree_b().into_iter().rev() {
+        let mut part = FileTree::new();
+        part.insert(path, bytes).unwrap();
+        writer.add(part).unwrap();
+    }
+    let parts_report = writer.finish().unwrap();
+    assert_eq!(parts_report, report);
+    let shape = |dir: &Path| {
+        snapshot(dir)
+            .into_iter()
+            .map(|(path, s)| (path, s.kind, s.data, s.mode))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(shape(&parts), shape(&whole));
+
+    // Nothing changed: nothing written, nothing staged.
+    let mut writer = platc_write::Writer::begin(&parts).unwrap();
+    writer.add(tree_b()).unwrap();
+    let again = writer.finish().unwrap();
+    assert!(!again.swapped && again.written.is_empty());
+}
+
+/// Two parts claiming one path, or a path as file and directory, fail the write; the output
+/// directory is unchanged and no staging directory is left.
+#[test]
+fn writer_rejects_duplicates_and_conflicts_across_parts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    fs::create_dir(&out).unwrap();
+    write(&tree_a(), &out).unwrap();
+    let before = snapshot(&out);
+    for (first, second) in [("x/a.yaml", "x/a.yaml"), ("x/a", "x/a/b"), ("x/a/b", "x/a")] {
+        let mut writer = platc_write::Writer::begin(&out).unwrap();
+        writer.add(tree(&[(first, "1\n")])).unwrap();
+        let err = writer.add(tree(&[(second, "2\n")])).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                WriteError::DuplicatePath { .. } | WriteError::FileDirConflict { .. }
+            ),
+            "{err}"
+        );
+        drop(writer);
+        assert_eq!(snapshot(&out), before);
+        let leftovers: Vec<_> = fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .filter(|n| n != "out")
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+}

@@ -162,7 +162,41 @@ impl Yaml {
 /// Kubernetes objects.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Mapping {
-    entries: Vec<(String, Yaml)>,
+    entries: Vec<(Key, Yaml)>,
+}
+
+/// A mapping key: borrowed when it is a literal of platc's source (no allocation), owned
+/// otherwise.
+pub type Key = std::borrow::Cow<'static, str>;
+
+/// What [`Mapping::insert`] accepts as a key: `&'static str` (kept borrowed), `String`,
+/// `&String` or a [`Key`].
+pub trait IntoKey {
+    fn into_key(self) -> Key;
+}
+
+impl IntoKey for &'static str {
+    fn into_key(self) -> Key {
+        Key::Borrowed(self)
+    }
+}
+
+impl IntoKey for String {
+    fn into_key(self) -> Key {
+        Key::Owned(self)
+    }
+}
+
+impl IntoKey for &String {
+    fn into_key(self) -> Key {
+        Key::Owned(self.clone())
+    }
+}
+
+impl IntoKey for Key {
+    fn into_key(self) -> Key {
+        self
+    }
 }
 
 impl Mapping {
@@ -181,8 +215,8 @@ impl Mapping {
     }
 
     /// Inserts `key`, or replaces its value in place if it is already present.
-    pub fn insert(&mut self, key: impl Into<String>, value: impl Into<Yaml>) {
-        let key = key.into();
+    pub fn insert(&mut self, key: impl IntoKey, value: impl Into<Yaml>) {
+        let key = key.into_key();
         let value = value.into();
         match self.entries.iter_mut().find(|(k, _)| *k == key) {
             Some(entry) => entry.1 = value,
@@ -192,7 +226,7 @@ impl Mapping {
 
     /// Builder form of [`Mapping::insert`].
     #[must_use]
-    pub fn with(mut self, key: impl Into<String>, value: impl Into<Yaml>) -> Self {
+    pub fn with(mut self, key: impl IntoKey, value: impl Into<Yaml>) -> Self {
         self.insert(key, value);
         self
     }
@@ -238,23 +272,28 @@ impl Mapping {
         }
     }
 
+    /// The entries in insertion order, keys as they are stored.
+    pub fn into_entries(self) -> impl Iterator<Item = (Key, Yaml)> {
+        self.entries.into_iter()
+    }
+
     /// The keys in insertion order.
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &str> + ExactSizeIterator + '_ {
-        self.entries.iter().map(|(k, _)| k.as_str())
+        self.entries.iter().map(|(k, _)| k.as_ref())
     }
 }
 
 /// Iterator over the entries of a [`Mapping`], in insertion order.
 #[derive(Clone, Debug)]
 pub struct Iter<'a> {
-    inner: std::slice::Iter<'a, (String, Yaml)>,
+    inner: std::slice::Iter<'a, (Key, Yaml)>,
 }
 
 impl<'a> Iterator for Iter<'a> {
     type Item = (&'a str, &'a Yaml);
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.inner.next().map(|(k, v)| (k.as_str(), v))
+        self.inner.next().map(|(k, v)| (k.as_ref(), v))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -264,7 +303,7 @@ impl<'a> Iterator for Iter<'a> {
 
 impl DoubleEndedIterator for Iter<'_> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        self.inner.next_back().map(|(k, v)| (k.as_str(), v))
+        self.inner.next_back().map(|(k, v)| (k.as_ref(), v))
     }
 }
 
@@ -281,14 +320,20 @@ impl<'a> IntoIterator for &'a Mapping {
 
 impl IntoIterator for Mapping {
     type Item = (String, Yaml);
-    type IntoIter = std::vec::IntoIter<(String, Yaml)>;
+    type IntoIter =
+        std::iter::Map<std::vec::IntoIter<(Key, Yaml)>, fn((Key, Yaml)) -> (String, Yaml)>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.entries.into_iter()
+        fn owned((k, v): (Key, Yaml)) -> (String, Yaml) {
+            (k.into_owned(), v)
+        }
+        self.entries
+            .into_iter()
+            .map(owned as fn((Key, Yaml)) -> (String, Yaml))
     }
 }
 
-impl<K: Into<String>, V: Into<Yaml>> Extend<(K, V)> for Mapping {
+impl<K: IntoKey, V: Into<Yaml>> Extend<(K, V)> for Mapping {
     fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
         for (k, v) in iter {
             self.insert(k, v);
@@ -296,7 +341,7 @@ impl<K: Into<String>, V: Into<Yaml>> Extend<(K, V)> for Mapping {
     }
 }
 
-impl<K: Into<String>, V: Into<Yaml>> FromIterator<(K, V)> for Mapping {
+impl<K: IntoKey, V: Into<Yaml>> FromIterator<(K, V)> for Mapping {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
         let mut m = Mapping::new();
         m.extend(iter);
@@ -860,12 +905,12 @@ items:
     #[test]
     fn long_keys_are_explicit() {
         let key = "k".repeat(MAX_IMPLICIT_KEY_LEN + 1);
-        let doc = Yaml::from(Mapping::new().with(key.as_str(), Mapping::new().with("a", 1)));
+        let doc = Yaml::from(Mapping::new().with(&key, Mapping::new().with("a", 1)));
         assert_eq!(to_string(&doc), format!("? {key}\n:\n  a: 1\n"));
-        let doc = Yaml::Seq(vec![Mapping::new().with(key.as_str(), "v").into()]);
+        let doc = Yaml::Seq(vec![Mapping::new().with(&key, "v").into()]);
         assert_eq!(to_string(&doc), format!("- ? {key}\n  : v\n"));
         let short = "k".repeat(MAX_IMPLICIT_KEY_LEN);
-        let doc = Yaml::from(Mapping::new().with(short.as_str(), 1));
+        let doc = Yaml::from(Mapping::new().with(&short, 1));
         assert_eq!(to_string(&doc), format!("{short}: 1\n"));
     }
 

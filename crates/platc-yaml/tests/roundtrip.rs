@@ -47,7 +47,7 @@ fn hostile_strings_plain_only_when_provably_safe() {
         if plain {
             assert!(independently_plain_safe(&s), "plain but not safe: {s:?}");
             // Keys follow the same rule (very long keys become explicit `? key` keys).
-            let text = platc_yaml::to_string(&Mapping::new().with(s.as_str(), 1).into());
+            let text = platc_yaml::to_string(&Mapping::new().with(&s, 1).into());
             if s.len() <= 1000 {
                 assert_eq!(text, format!("{s}: 1\n"));
             } else {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use platc::{compile, render_problems, CompileError, Style};
+use platc::{render_problems, CompileError, Style};
 
 /// Exit codes: 0 success, 1 drift (check/diff), 2 invalid platform.toml or usage,
 /// 3 file system error, 4 internal error.
@@ -216,66 +216,104 @@ fn with_source<T>(
             eprint!("{}", render_problems(&path, &source, &problems, style()));
             Err(ExitCode::from(EXIT_INVALID))
         }
-        Err(CompileError::Internal(msg)) => {
-            eprintln!("error: internal error in platc: {msg}");
-            eprintln!("help: this is a bug; please report it with your platform.toml");
-            Err(ExitCode::from(EXIT_INTERNAL))
+        Err(CompileError::Internal(msg)) => Err(internal_error(&msg)),
+    }
+}
+
+fn internal_error(msg: &str) -> ExitCode {
+    eprintln!("error: internal error in platc: {msg}");
+    eprintln!("help: this is a bug; please report it with your platform.toml");
+    ExitCode::from(EXIT_INTERNAL)
+}
+
+/// What went wrong while rendering into a [`platc_write::Writer`] or
+/// [`platc_write::Comparer`].
+fn stream_error(e: platc::StreamError<platc_write::WriteError>) -> ExitCode {
+    match e {
+        platc::StreamError::Compile(CompileError::Internal(msg)) => internal_error(&msg),
+        platc::StreamError::Compile(CompileError::Invalid(problems)) => internal_error(&format!(
+            "{} problem(s) found after checking",
+            problems.len()
+        )),
+        // Two emitters claiming one path is platc's bug, not the file system's.
+        platc::StreamError::Sink(
+            e @ (platc_write::WriteError::DuplicatePath { .. }
+            | platc_write::WriteError::FileDirConflict { .. }),
+        ) => internal_error(&e.to_string()),
+        platc::StreamError::Sink(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_IO)
         }
     }
 }
 
+/// Checks and resolves, then renders chunk by chunk straight into the writer (render) or the
+/// comparison (check, diff): the whole tree is never in memory at once.
 fn run(o: &Output, mode: Mode) -> ExitCode {
-    let (path, tree) = match with_source(&o.input, compile) {
+    let (path, ir) = match with_source(&o.input, platc::resolve) {
         Ok(x) => x,
         Err(code) => return code,
     };
     let dir = output_dir(o);
+    let threads = platc::default_threads();
     match mode {
-        Mode::Render => match platc_write::write(&tree, &dir) {
-            Ok(report) => {
-                for w in &report.warnings {
-                    eprintln!("warning: {w}");
+        Mode::Render => {
+            let report = platc_write::Writer::begin(&dir)
+                .map_err(platc::StreamError::Sink)
+                .and_then(|mut writer| {
+                    platc::emit_chunks(&ir, threads, |chunk| writer.add(chunk))?;
+                    writer.finish().map_err(platc::StreamError::Sink)
+                });
+            match report {
+                Ok(report) => {
+                    for w in &report.warnings {
+                        eprintln!("warning: {w}");
+                    }
+                    if report.swapped {
+                        println!(
+                            "{}: {} written, {} unchanged, {} removed",
+                            dir.display(),
+                            report.written.len(),
+                            report.unchanged,
+                            report.deleted.len()
+                        );
+                    } else {
+                        println!("{}: up to date ({} files)", dir.display(), report.unchanged);
+                    }
+                    ExitCode::SUCCESS
                 }
-                if report.swapped {
-                    println!(
-                        "{}: {} written, {} unchanged, {} removed",
-                        dir.display(),
-                        report.written.len(),
-                        report.unchanged,
-                        report.deleted.len()
-                    );
-                } else {
-                    println!("{}: up to date ({} files)", dir.display(), report.unchanged);
+                Err(e) => stream_error(e),
+            }
+        }
+        Mode::Check | Mode::Diff => {
+            let drift = platc_write::Comparer::begin(&dir)
+                .map_err(platc::StreamError::Sink)
+                .and_then(|mut comparer| {
+                    platc::emit_chunks(&ir, threads, |chunk| comparer.add(chunk))?;
+                    let files = comparer.len();
+                    let drift = comparer.finish().map_err(platc::StreamError::Sink)?;
+                    Ok((files, drift))
+                });
+            match drift {
+                Ok((files, drift)) if drift.is_clean() => {
+                    if mode == Mode::Check {
+                        println!("{}: up to date ({files} files)", dir.display());
+                    }
+                    ExitCode::SUCCESS
                 }
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(EXIT_IO)
-            }
-        },
-        Mode::Check | Mode::Diff => match platc_write::compare(&tree, &dir) {
-            Ok(drift) if drift.is_clean() => {
-                if mode == Mode::Check {
-                    println!("{}: up to date ({} files)", dir.display(), tree.len());
+                Ok((_, drift)) => {
+                    print!("{}", drift.unified_diff());
+                    if mode == Mode::Check {
+                        eprintln!(
+                            "error: {} is out of date with {path}\nhelp: run `platc render -c {path}` and commit the result",
+                            dir.display()
+                        );
+                    }
+                    ExitCode::from(EXIT_DRIFT)
                 }
-                ExitCode::SUCCESS
+                Err(e) => stream_error(e),
             }
-            Ok(drift) => {
-                print!("{}", drift.unified_diff());
-                if mode == Mode::Check {
-                    eprintln!(
-                        "error: {} is out of date with {path}\nhelp: run `platc render -c {path}` and commit the result",
-                        dir.display()
-                    );
-                }
-                ExitCode::from(EXIT_DRIFT)
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(EXIT_IO)
-            }
-        },
+        }
     }
 }
 

@@ -361,4 +361,18 @@ fn parallel_render_is_byte_identical_to_single_threaded() {
             "{threads} threads"
         );
     }
+
+    // The whole pipeline in chunks, on any number of threads, is the compiled tree.
+    let whole = platc::compile(&src).map_err(|e| format!("{e:?}")).unwrap();
+    for threads in [1, 2, 3, 7] {
+        let mut chunked = platc_tree::FileTree::new();
+        let mut chunks = 0;
+        platc::emit_chunks(&ir, threads, |chunk| {
+            chunks += 1;
+            chunked.merge(chunk)
+        })
+        .unwrap();
+        assert!(chunks > 40, "{chunks} chunks");
+        assert_eq!(chunked, whole, "{threads} threads");
+    }
 }

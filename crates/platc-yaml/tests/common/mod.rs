@@ -355,9 +355,12 @@ pub fn contexts(value: &str) -> Vec<Yaml> {
         s(),
         Mapping::new().with("k", s()).into(),
         Yaml::Seq(vec![s(), s()]),
-        Mapping::new().with(value, s()).with("after", 1).into(),
+        Mapping::new()
+            .with(value.to_string(), s())
+            .with("after", 1)
+            .into(),
         Yaml::Seq(vec![Mapping::new()
-            .with(value, s())
+            .with(value.to_string(), s())
             .with("b", s())
             .with("c", Yaml::Seq(vec![s()]))
             .into()]),
@@ -366,10 +369,13 @@ pub fn contexts(value: &str) -> Vec<Yaml> {
                 "outer",
                 Yaml::Seq(vec![Yaml::Seq(vec![
                     s(),
-                    Mapping::new().with(value, s()).into(),
+                    Mapping::new().with(value.to_string(), s()).into(),
                 ])]),
             )
-            .with(value, Mapping::new().with(value, Yaml::Seq(vec![s()])))
+            .with(
+                value.to_string(),
+                Mapping::new().with(value.to_string(), Yaml::Seq(vec![s()])),
+            )
             .into(),
     ]
 }
