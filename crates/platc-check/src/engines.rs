@@ -163,18 +163,30 @@ mod tests {
     #[test]
     fn atlas_regions() {
         let r = |c, s| atlas_region(c, s);
-        assert_eq!(r(Cloud::Aws, "eu-central-1").as_deref(), Some("EU_CENTRAL_1"));
+        assert_eq!(
+            r(Cloud::Aws, "eu-central-1").as_deref(),
+            Some("EU_CENTRAL_1")
+        );
         assert_eq!(r(Cloud::Aws, "us-east-1").as_deref(), Some("US_EAST_1"));
         assert_eq!(r(Cloud::Aws, "eu-central"), None);
-        assert_eq!(r(Cloud::Gcp, "europe-west3").as_deref(), Some("EUROPE_WEST_3"));
-        assert_eq!(r(Cloud::Gcp, "europe-west1").as_deref(), Some("WESTERN_EUROPE"));
+        assert_eq!(
+            r(Cloud::Gcp, "europe-west3").as_deref(),
+            Some("EUROPE_WEST_3")
+        );
+        assert_eq!(
+            r(Cloud::Gcp, "europe-west1").as_deref(),
+            Some("WESTERN_EUROPE")
+        );
         assert_eq!(
             r(Cloud::Gcp, "northamerica-northeast1").as_deref(),
             Some("NORTH_AMERICA_NORTHEAST_1")
         );
         assert_eq!(r(Cloud::Gcp, "mars-west1"), None);
         assert_eq!(r(Cloud::Gcp, "europe-west"), None);
-        assert_eq!(r(Cloud::Azure, "westeurope").as_deref(), Some("EUROPE_WEST"));
+        assert_eq!(
+            r(Cloud::Azure, "westeurope").as_deref(),
+            Some("EUROPE_WEST")
+        );
         assert_eq!(r(Cloud::Azure, "germanynorth"), None);
     }
 }

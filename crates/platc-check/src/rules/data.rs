@@ -46,17 +46,20 @@ pub(crate) fn check(doc: &Document, out: &mut Vec<Problem>) {
 
 /// Whether some service's database is MongoDB placed `managed` in some deployed stage.
 pub(crate) fn has_managed_mongodb(doc: &Document) -> bool {
-    doc.apps.values().flat_map(|a| a.services.values()).any(|svc| {
-        svc.database
-            .as_ref()
-            .and_then(|d| d.engine.as_ref())
-            .is_some_and(|e| e.value == Engine::Mongodb)
-            && doc
-                .stages
-                .values()
-                .filter(|s| s.joins.is_none())
-                .any(|st| effective_placement(svc, st, false) == Placement::Managed)
-    })
+    doc.apps
+        .values()
+        .flat_map(|a| a.services.values())
+        .any(|svc| {
+            svc.database
+                .as_ref()
+                .and_then(|d| d.engine.as_ref())
+                .is_some_and(|e| e.value == Engine::Mongodb)
+                && doc
+                    .stages
+                    .values()
+                    .filter(|s| s.joins.is_none())
+                    .any(|st| effective_placement(svc, st, false) == Placement::Managed)
+        })
 }
 
 /// `managed-mongodb`: Google Cloud has no MongoDB service of its own; Atlas needs a region

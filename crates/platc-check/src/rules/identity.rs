@@ -91,7 +91,9 @@ pub(crate) fn check(doc: &Document, out: &mut Vec<Problem>) {
                 "`atlas-project-id` is set, but managed MongoDB does not use MongoDB Atlas",
             )
             .label("Atlas is not in use")
-            .help("remove `atlas-project-id`, or set `managed-mongodb = \"atlas\"` in `[platform]`");
+            .help(
+                "remove `atlas-project-id`, or set `managed-mongodb = \"atlas\"` in `[platform]`",
+            );
             out.push(match &doc.platform.managed_mongodb {
                 Some(k) => p.related(k.span.clone(), "native service chosen here"),
                 None => p,
