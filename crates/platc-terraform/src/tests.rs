@@ -338,7 +338,7 @@ fn check_case(cloud: &str, engine: &str, replicas: u32, text: &str) {
             "GCP",
             "EUROPE_WEST_3",
             "google_secret_manager_secret_version",
-            &case,
+            case,
         ),
         ("gcp", "redis") => {
             has(
