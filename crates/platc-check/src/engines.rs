@@ -70,3 +70,129 @@ pub fn effective_placement(
         .map(|p| p.value)
         .unwrap_or(Placement::InCluster)
 }
+
+/// MongoDB Atlas's name of the cloud region `region` of `cloud` (`eu-central-1` →
+/// `EU_CENTRAL_1`, `europe-west3` → `EUROPE_WEST_3`, `westeurope` → `EUROPE_WEST`), or `None`
+/// where platc knows no Atlas name for it.
+///
+/// AWS names map one to one. GCP names follow `<area>-<direction><n>` → `AREA_DIRECTION_N`
+/// except the regions Atlas named before that scheme (`europe-west1` → `WESTERN_EUROPE`, ...).
+/// Azure names are irregular (`southeastasia` → `ASIA_SOUTH_EAST`): a table of the regions
+/// whose Atlas names are known.
+pub fn atlas_region(cloud: platc_model::Cloud, region: &str) -> Option<String> {
+    use platc_model::Cloud;
+    match cloud {
+        Cloud::Aws => {
+            let parts: Vec<&str> = region.split('-').collect();
+            let ok = parts.len() == 3
+                && parts[0].len() == 2
+                && parts[0].bytes().all(|b| b.is_ascii_lowercase())
+                && !parts[1].is_empty()
+                && parts[1].bytes().all(|b| b.is_ascii_lowercase())
+                && !parts[2].is_empty()
+                && parts[2].bytes().all(|b| b.is_ascii_digit());
+            ok.then(|| region.to_ascii_uppercase().replace('-', "_"))
+        }
+        Cloud::Gcp => {
+            const LEGACY: &[(&str, &str)] = &[
+                ("asia-east1", "EASTERN_ASIA_PACIFIC"),
+                ("asia-northeast1", "NORTHEAST_ASIA_PACIFIC"),
+                ("asia-southeast1", "SOUTHEASTERN_ASIA_PACIFIC"),
+                ("europe-west1", "WESTERN_EUROPE"),
+                ("us-central1", "CENTRAL_US"),
+                ("us-east1", "EASTERN_US"),
+                ("us-west1", "WESTERN_US"),
+            ];
+            if let Some((_, name)) = LEGACY.iter().find(|(r, _)| *r == region) {
+                return Some((*name).to_string());
+            }
+            let (area, rest) = region.split_once('-')?;
+            let area = match area {
+                "northamerica" => "NORTH_AMERICA",
+                "southamerica" => "SOUTH_AMERICA",
+                "me" => "MIDDLE_EAST",
+                "africa" => "AFRICA",
+                "asia" => "ASIA",
+                "australia" => "AUSTRALIA",
+                "europe" => "EUROPE",
+                "us" => "US",
+                _ => return None,
+            };
+            let digits = rest.find(|c: char| c.is_ascii_digit())?;
+            let (direction, n) = rest.split_at(digits);
+            let ok = !direction.is_empty()
+                && direction.bytes().all(|b| b.is_ascii_lowercase())
+                && n.bytes().all(|b| b.is_ascii_digit());
+            ok.then(|| format!("{area}_{}_{n}", direction.to_ascii_uppercase()))
+        }
+        Cloud::Azure => {
+            const AZURE: &[(&str, &str)] = &[
+                ("australiaeast", "AUSTRALIA_EAST"),
+                ("brazilsouth", "BRAZIL_SOUTH"),
+                ("canadacentral", "CANADA_CENTRAL"),
+                ("centralindia", "INDIA_CENTRAL"),
+                ("centralus", "US_CENTRAL"),
+                ("eastasia", "ASIA_EAST"),
+                ("eastus", "US_EAST"),
+                ("eastus2", "US_EAST_2"),
+                ("francecentral", "FRANCE_CENTRAL"),
+                ("germanywestcentral", "GERMANY_WEST_CENTRAL"),
+                ("japaneast", "JAPAN_EAST"),
+                ("koreacentral", "KOREA_CENTRAL"),
+                ("northcentralus", "US_NORTH_CENTRAL"),
+                ("northeurope", "EUROPE_NORTH"),
+                ("norwayeast", "NORWAY_EAST"),
+                ("southcentralus", "US_SOUTH_CENTRAL"),
+                ("southeastasia", "ASIA_SOUTH_EAST"),
+                ("swedencentral", "SWEDEN_CENTRAL"),
+                ("switzerlandnorth", "SWITZERLAND_NORTH"),
+                ("uksouth", "UK_SOUTH"),
+                ("ukwest", "UK_WEST"),
+                ("westeurope", "EUROPE_WEST"),
+                ("westus", "US_WEST"),
+                ("westus2", "US_WEST_2"),
+                ("westus3", "US_WEST_3"),
+            ];
+            AZURE
+                .iter()
+                .find(|(r, _)| *r == region)
+                .map(|(_, name)| (*name).to_string())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::atlas_region;
+    use platc_model::Cloud;
+
+    #[test]
+    fn atlas_regions() {
+        let r = |c, s| atlas_region(c, s);
+        assert_eq!(
+            r(Cloud::Aws, "eu-central-1").as_deref(),
+            Some("EU_CENTRAL_1")
+        );
+        assert_eq!(r(Cloud::Aws, "us-east-1").as_deref(), Some("US_EAST_1"));
+        assert_eq!(r(Cloud::Aws, "eu-central"), None);
+        assert_eq!(
+            r(Cloud::Gcp, "europe-west3").as_deref(),
+            Some("EUROPE_WEST_3")
+        );
+        assert_eq!(
+            r(Cloud::Gcp, "europe-west1").as_deref(),
+            Some("WESTERN_EUROPE")
+        );
+        assert_eq!(
+            r(Cloud::Gcp, "northamerica-northeast1").as_deref(),
+            Some("NORTH_AMERICA_NORTHEAST_1")
+        );
+        assert_eq!(r(Cloud::Gcp, "mars-west1"), None);
+        assert_eq!(r(Cloud::Gcp, "europe-west"), None);
+        assert_eq!(
+            r(Cloud::Azure, "westeurope").as_deref(),
+            Some("EUROPE_WEST")
+        );
+        assert_eq!(r(Cloud::Azure, "germanynorth"), None);
+    }
+}

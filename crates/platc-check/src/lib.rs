@@ -9,7 +9,9 @@ mod engines;
 mod rules;
 mod schema;
 
-pub use engines::{default_version, effective_placement, supported_versions, SUPPORTED_KUBERNETES};
+pub use engines::{
+    atlas_region, default_version, effective_placement, supported_versions, SUPPORTED_KUBERNETES,
+};
 
 use platc_model::{Document, Problem};
 

@@ -37,7 +37,7 @@ const DEFAULT_MEMORY: &str = "128Mi";
 const DEFAULT_STORAGE: &str = "8Gi";
 
 pub fn resolve(doc: &Document) -> Result<Ir, ResolveError> {
-    let platform = PlatformIr {
+    let mut platform = PlatformIr {
         name: need(&doc.platform.name, "platform.name")?.clone(),
         domain: need(&doc.platform.domain, "platform.domain")?.clone(),
         cloud: *need(&doc.platform.cloud, "platform.cloud")?,
@@ -50,7 +50,16 @@ pub fn resolve(doc: &Document) -> Result<Ir, ResolveError> {
             .map(|k| k.value.clone())
             .unwrap_or_else(|| "1.31".to_string()),
         identity: identity(doc.platform.identity.as_ref()),
+        managed_mongodb: doc
+            .platform
+            .effective_managed_mongodb()
+            .unwrap_or(ManagedMongodb::Native),
+        atlas_region: None,
     };
+    // The checker refused an Atlas platform with managed MongoDB whose region has no Atlas name.
+    if platform.managed_mongodb == ManagedMongodb::Atlas {
+        platform.atlas_region = platc_check::atlas_region(platform.cloud, &platform.region);
+    }
     let issuer = doc
         .core
         .certificates
@@ -154,6 +163,7 @@ fn identity(i: Option<&platc_model::Identity>) -> IdentityIr {
         azure_external_dns_client_id: v(&i.azure_external_dns_client_id),
         azure_dns_resource_group: v(&i.azure_dns_resource_group),
         gcp_project: v(&i.gcp_project),
+        atlas_project_id: v(&i.atlas_project_id),
     }
 }
 
@@ -634,6 +644,12 @@ fn data_store(
         // The operator's pooler Service for the primary.
         host = Some(format!("{name}-pooler"));
     }
+    // MongoDB Atlas: the host in the Secret is the cluster's DNS SRV name, and database users
+    // are per Atlas project (shared by the stages and apps of the platform), so the user name
+    // carries the stage and app (DNS labels: `_` separates them unambiguously).
+    let atlas = placement == Placement::Managed
+        && engine == Engine::Mongodb
+        && platform.managed_mongodb == ManagedMongodb::Atlas;
     // Zalando's operator creates one Secret per user and ignores any other; its name is
     // fixed by the operator (user name with `_` as `-`).
     let zalando = placement == Placement::Operator && engine == Engine::Postgresql;
@@ -709,7 +725,12 @@ fn data_store(
         instance: pick(|d| d.instance.as_ref()),
         // Suffixed so that no service name collides with an SQL keyword (`user`, `order`).
         database: format!("{ident}_db"),
-        user: format!("{ident}_user"),
+        user: if atlas {
+            format!("{}_{app}_{service}_user", st.name.value)
+        } else {
+            format!("{ident}_user")
+        },
+        srv: atlas,
         backup: BackupIr {
             schedule,
             retention_days,

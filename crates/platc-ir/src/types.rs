@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-pub use platc_model::{Cloud, Deploy, Engine, Placement, Pooler, Protocol};
+pub use platc_model::{Cloud, Deploy, Engine, ManagedMongodb, Placement, Pooler, Protocol};
 
 /// Labels (and selectors) as ordered key/value pairs.
 pub type Labels = BTreeMap<String, String>;
@@ -27,6 +27,10 @@ pub struct PlatformIr {
     /// Target Kubernetes minor version, e.g. `1.31`.
     pub kubernetes: String,
     pub identity: IdentityIr,
+    /// The service behind managed MongoDB (`managed-mongodb`, else the cloud's default).
+    pub managed_mongodb: ManagedMongodb,
+    /// Atlas's name of `region` when `managed_mongodb` is Atlas and platc knows it.
+    pub atlas_region: Option<String>,
 }
 
 /// `[platform.identity]`: identifiers the cloud assigns (only those of `cloud` can be set).
@@ -39,6 +43,8 @@ pub struct IdentityIr {
     pub azure_external_dns_client_id: Option<String>,
     pub azure_dns_resource_group: Option<String>,
     pub gcp_project: Option<String>,
+    /// MongoDB Atlas project id (any cloud, where Atlas serves managed MongoDB).
+    pub atlas_project_id: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -344,7 +350,12 @@ pub struct DataStoreIr {
     pub instance: Option<String>,
     /// Logical database name (and user name) owned by the service.
     pub database: String,
+    /// The service's login: `<service>_user`; on MongoDB Atlas `<stage>_<app>_<service>_user`
+    /// (Atlas users belong to the project, which every stage and app shares).
     pub user: String,
+    /// Whether the Secret's `host` is a DNS SRV name (`mongodb+srv://<host>/`, MongoDB Atlas)
+    /// rather than a host to connect to on `port`.
+    pub srv: bool,
     pub backup: BackupIr,
 }
 

@@ -485,6 +485,10 @@ pub(crate) fn connection_config_map(svc: &ServiceIr, w: &WorkloadIr) -> Option<Y
             data.insert(format!("{p}_HOST"), host.as_str());
         }
         data.insert(format!("{p}_PORT"), s.port.to_string());
+        // MongoDB Atlas: the host file holds a DNS SRV name; connect with `mongodb+srv://`.
+        if s.srv {
+            data.insert(format!("{p}_SRV"), "true");
+        }
         // Caches authenticate with a password only (or IAM, whose user is in the Secret).
         if kind == "database" {
             data.insert(format!("{p}_NAME"), s.database.as_str());

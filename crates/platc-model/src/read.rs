@@ -66,6 +66,7 @@ fn platform(cx: &mut Cx, mut r: Reader<'_, '_>) -> PlatformSection {
         region: r.require(cx, "region", region, "\"eu-central-1\""),
         registry: r.require(cx, "registry", registry, "\"ghcr.io/acme\""),
         kubernetes: r.str(cx, "kubernetes"),
+        managed_mongodb: r.word(cx, "managed-mongodb", ManagedMongodb::WORDS),
         identity: r.table(cx, "identity").map(|mut t| {
             let i = Identity {
                 span: t.span.clone(),
@@ -76,6 +77,7 @@ fn platform(cx: &mut Cx, mut r: Reader<'_, '_>) -> PlatformSection {
                 azure_external_dns_client_id: t.str(cx, "azure-external-dns-client-id"),
                 azure_dns_resource_group: t.str(cx, "azure-dns-resource-group"),
                 gcp_project: t.str(cx, "gcp-project"),
+                atlas_project_id: t.str(cx, "atlas-project-id"),
             };
             t.finish(cx);
             i

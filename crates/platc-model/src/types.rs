@@ -29,6 +29,36 @@ impl Cloud {
     }
 }
 
+/// The service behind `managed` MongoDB: the cloud's own (AWS DocumentDB, Azure Cosmos DB for
+/// MongoDB) or MongoDB Atlas in the platform's cloud and region.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ManagedMongodb {
+    Native,
+    Atlas,
+}
+
+impl ManagedMongodb {
+    pub const WORDS: &'static [(&'static str, ManagedMongodb)] = &[
+        ("native", ManagedMongodb::Native),
+        ("atlas", ManagedMongodb::Atlas),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ManagedMongodb::Native => "native",
+            ManagedMongodb::Atlas => "atlas",
+        }
+    }
+
+    /// The default of `cloud`: native where the cloud has a MongoDB service, Atlas on GCP.
+    pub fn default_for(cloud: Cloud) -> ManagedMongodb {
+        match cloud {
+            Cloud::Aws | Cloud::Azure => ManagedMongodb::Native,
+            Cloud::Gcp => ManagedMongodb::Atlas,
+        }
+    }
+}
+
 /// When a stage is deployed by the delivery workflows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Deploy {
@@ -205,7 +235,20 @@ pub struct PlatformSection {
     pub region: Option<Sp<String>>,
     pub registry: Option<Sp<String>>,
     pub kubernetes: Option<Sp<String>>,
+    /// `managed-mongodb`: the service behind MongoDB placed `managed`.
+    pub managed_mongodb: Option<Sp<ManagedMongodb>>,
     pub identity: Option<Identity>,
+}
+
+impl PlatformSection {
+    /// The service behind managed MongoDB: `managed-mongodb`, else the cloud's default.
+    pub fn effective_managed_mongodb(&self) -> Option<ManagedMongodb> {
+        match (&self.managed_mongodb, &self.cloud) {
+            (Some(m), _) => Some(m.value),
+            (None, Some(c)) => Some(ManagedMongodb::default_for(c.value)),
+            (None, None) => None,
+        }
+    }
 }
 
 /// `[platform.identity]`: what the cloud assigns and platc cannot derive.
@@ -219,6 +262,9 @@ pub struct Identity {
     pub azure_external_dns_client_id: Option<Sp<String>>,
     pub azure_dns_resource_group: Option<Sp<String>>,
     pub gcp_project: Option<Sp<String>>,
+    /// MongoDB Atlas project id (24 hex digits); belongs to no cloud, allowed where Atlas
+    /// serves managed MongoDB.
+    pub atlas_project_id: Option<Sp<String>>,
 }
 
 impl Identity {

@@ -19,6 +19,7 @@
 //!   user replaced by a disabled one. ElastiCache has no write-only password argument in
 //!   provider 5.x, so a password (AUTH token or RBAC password) would sit in the state.
 
+use crate::atlas;
 use crate::credentials;
 use crate::hcl::{res, var, Block, Body, Expr, Ident, Key, Part, Ref};
 use crate::names::{clamp, cloud_name, daily_time, day_hhmm, hhmm};
@@ -107,6 +108,19 @@ pub fn render(stage: &Stage) -> Result<Files, EmitError> {
     for store in &stage.stores {
         match store.ds.engine {
             Engine::Postgresql | Engine::Mysql => rds(stage, store, &mut databases)?,
+            Engine::Mongodb if atlas::is_atlas(store) => {
+                section(store, &mut databases);
+                let password = Expr::Ref(Ref::root("local").ident(&store.id.suffixed("password")));
+                atlas::render(stage, store, &mut databases, password)?;
+                secret(stage, store, &mut secrets, &mut locals);
+                atlas::output(
+                    store,
+                    &mut outputs,
+                    res("aws_secretsmanager_secret", &store.id, "arn"),
+                    "Secrets Manager",
+                );
+                continue;
+            }
             Engine::Mongodb => docdb(stage, store, &mut databases),
             Engine::Redis => elasticache(stage, store, &mut databases),
         }
@@ -120,17 +134,26 @@ pub fn render(stage: &Stage) -> Result<Files, EmitError> {
             b.extend(locals);
         }));
     }
+    let (mut variables, mut main) = (variables(), main(stage));
+    if atlas::in_stage(stage) {
+        // Before credentials_versions, as on the other clouds.
+        let mut v = Body::new();
+        v.extend(std::mem::take(&mut variables));
+        variables = atlas::variables(stage);
+        variables.extend(v);
+        main.extend(atlas::main(stage));
+    }
     Ok(vec![
-        ("versions.tf", versions()),
-        ("variables.tf", variables()),
-        ("main.tf", main(stage)),
+        ("versions.tf", versions(atlas::in_stage(stage))),
+        ("variables.tf", variables),
+        ("main.tf", main),
         ("databases.tf", databases),
         ("secrets.tf", secrets),
         ("outputs.tf", outputs),
     ])
 }
 
-fn versions() -> Body {
+fn versions(atlas: bool) -> Body {
     let mut f = Body::new();
     f.block(Block::new("terraform").with(|b| {
         b.comment(
@@ -146,6 +169,9 @@ fn versions() -> Body {
                     ("version", "~> 5.100".into()),
                 ]),
             );
+            if atlas {
+                crate::atlas::required_provider(p);
+            }
         }));
     }));
     f
@@ -291,7 +317,7 @@ fn main(stage: &Stage) -> Body {
         b.attr("target_key_id", res("aws_kms_key", &id("data"), "key_id"));
     }));
     let rds = stage.has(|s| matches!(s.ds.engine, Engine::Postgresql | Engine::Mysql));
-    let docdb = stage.has(|s| s.ds.engine == Engine::Mongodb);
+    let docdb = stage.has(|s| s.ds.engine == Engine::Mongodb && !atlas::is_atlas(s));
     let cache = stage.has(|s| s.ds.engine == Engine::Redis);
     let groups: [(bool, &'static str, &str, &str); 3] = [
         (rds, "aws_db_subnet_group", "databases", "RDS databases"),
@@ -959,6 +985,32 @@ fn access_policy(stage: &Stage, store: &Store, body: &mut Body) {
     body.blank();
 }
 
+/// An ephemeral password for `store` and its local `<id>_password`, whose name it returns.
+fn random_password(store: &Store, body: &mut Body, locals: &mut Body) -> Ident {
+    let password = store.id.suffixed("password");
+    body.block(
+        Block::new("ephemeral")
+            .label("aws_secretsmanager_random_password")
+            .label(store.id.as_str())
+            .with(|b| {
+                b.attr("password_length", 32u32);
+                b.attr("exclude_punctuation", true);
+                b.attr("require_each_included_type", true);
+            }),
+    );
+    body.blank();
+    locals.attr_ident(
+        &password,
+        Expr::Ref(
+            Ref::root("ephemeral")
+                .attr("aws_secretsmanager_random_password")
+                .ident(&store.id)
+                .attr("random_password"),
+        ),
+    );
+    password
+}
+
 fn secret(stage: &Stage, store: &Store, body: &mut Body, locals: &mut Body) {
     let ds = store.ds;
     let _ = stage;
@@ -979,6 +1031,38 @@ fn secret(stage: &Stage, store: &Store, body: &mut Body, locals: &mut Body) {
         b.checkov_skip("CKV2_AWS_57", "rotation is a new write-only version (var.credentials_versions) applied together with the login in the database; no rotation Lambda");
     }));
     body.blank();
+    if atlas::is_atlas(store) {
+        let password = random_password(store, body, locals);
+        body.comment(&format!(
+            "The Atlas user `{}` gets the same ephemeral password (databases.tf).",
+            ds.user
+        ));
+        body.block(
+            Block::resource("aws_secretsmanager_secret_version", &store.id).with(|b| {
+                b.attr(
+                    "secret_id",
+                    res("aws_secretsmanager_secret", &store.id, "id"),
+                );
+                b.attr(
+                    "secret_string_wo",
+                    atlas::secret_json(store, Expr::Ref(Ref::root("local").ident(&password))),
+                );
+                b.attr(
+                    "secret_string_wo_version",
+                    Expr::Call(
+                        "lookup",
+                        vec![
+                            var("credentials_versions"),
+                            store.version_key().into(),
+                            Expr::Num(1),
+                        ],
+                    ),
+                );
+            }),
+        );
+        body.blank();
+        return;
+    }
     let (engine, host, port): (&str, Expr, Expr) = match ds.engine {
         Engine::Postgresql => (
             "postgres",
@@ -1039,27 +1123,7 @@ fn secret(stage: &Stage, store: &Store, body: &mut Body, locals: &mut Body) {
         body.blank();
         return;
     }
-    let password = store.id.suffixed("password");
-    body.block(
-        Block::new("ephemeral")
-            .label("aws_secretsmanager_random_password")
-            .label(store.id.as_str())
-            .with(|b| {
-                b.attr("password_length", 32u32);
-                b.attr("exclude_punctuation", true);
-                b.attr("require_each_included_type", true);
-            }),
-    );
-    body.blank();
-    locals.attr_ident(
-        &password,
-        Expr::Ref(
-            Ref::root("ephemeral")
-                .attr("aws_secretsmanager_random_password")
-                .ident(&store.id)
-                .attr("random_password"),
-        ),
-    );
+    let password = random_password(store, body, locals);
     body.comment(&format!(
         "The service's login `{}`: created in the database by the service's schema bootstrap with this password.",
         ds.user
@@ -1187,7 +1251,7 @@ fn output(store: &Store, body: &mut Body) {
 pub fn credentials(stage: &Stage) -> Files {
     let mut files = Files::new();
     if stage.stores.is_empty() {
-        files.push(("versions.tf", versions()));
+        files.push(("versions.tf", versions(false)));
         files.push(("variables.tf", credentials_versions()));
         files.push(("main.tf", main(stage)));
     }

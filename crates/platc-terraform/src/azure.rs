@@ -82,6 +82,26 @@ pub fn render(stage: &Stage) -> Result<Files, EmitError> {
                 postgresql(stage, store, &mut databases, &mut secrets, &mut locals)?
             }
             Engine::Mysql => mysql(stage, store, &mut databases, &mut secrets, &mut locals)?,
+            Engine::Mongodb if crate::atlas::is_atlas(store) => {
+                password(&mut databases, &mut locals, &store.id);
+                let pw = local(&store.id.suffixed("password"));
+                crate::atlas::render(stage, store, &mut databases, pw.clone())?;
+                kv_secret(
+                    &mut secrets,
+                    &store.id,
+                    store.ds.secret_path.clone(),
+                    crate::atlas::secret_json(store, pw),
+                    store,
+                    stage,
+                );
+                crate::atlas::output(
+                    store,
+                    &mut outputs,
+                    res("azurerm_key_vault_secret", &store.id, "versionless_id"),
+                    "Key Vault",
+                );
+                continue;
+            }
             Engine::Mongodb => cosmos(stage, store, &mut databases, &mut secrets),
             Engine::Redis => redis(stage, store, &mut databases, &mut secrets),
         }
@@ -93,17 +113,21 @@ pub fn render(stage: &Stage) -> Result<Files, EmitError> {
             b.extend(locals);
         }));
     }
+    let mut main = main();
+    if crate::atlas::in_stage(stage) {
+        main.extend(crate::atlas::main(stage));
+    }
     Ok(vec![
-        ("versions.tf", versions()),
+        ("versions.tf", versions(crate::atlas::in_stage(stage))),
         ("variables.tf", variables(stage)),
-        ("main.tf", main()),
+        ("main.tf", main),
         ("databases.tf", databases),
         ("secrets.tf", secrets),
         ("outputs.tf", outputs),
     ])
 }
 
-fn versions() -> Body {
+fn versions(atlas: bool) -> Body {
     let mut f = Body::new();
     f.block(Block::new("terraform").with(|b| {
         b.comment("1.11: ephemeral resources and write-only arguments keep passwords out of the state.");
@@ -126,6 +150,9 @@ fn versions() -> Body {
                     ("version", "~> 3.7".into()),
                 ]),
             );
+            if atlas {
+                crate::atlas::required_provider(p);
+            }
         }));
     }));
     f
@@ -200,7 +227,8 @@ fn variables(stage: &Stage) -> Body {
             None,
         );
     }
-    if stage.has(|s| matches!(s.ds.engine, Engine::Mongodb | Engine::Redis)) {
+    let cosmos = |s: &Store| s.ds.engine == Engine::Mongodb && !crate::atlas::is_atlas(s);
+    if stage.has(|s| cosmos(s) || s.ds.engine == Engine::Redis) {
         variable(
             &mut f,
             "private_endpoint_subnet_id",
@@ -208,7 +236,7 @@ fn variables(stage: &Stage) -> Body {
             None,
         );
     }
-    if stage.has(|s| s.ds.engine == Engine::Mongodb) {
+    if stage.has(cosmos) {
         variable(
             &mut f,
             "cosmosdb_private_dns_zone_id",
@@ -223,6 +251,9 @@ fn variables(stage: &Stage) -> Body {
             "Private DNS zone `privatelink.redis.cache.windows.net`.",
             None,
         );
+    }
+    if crate::atlas::in_stage(stage) {
+        f.extend(crate::atlas::variables(stage));
     }
     f.extend(credentials_versions());
     f
@@ -974,7 +1005,7 @@ pub fn credentials(stage: &Stage) -> Files {
         let mut variables = Body::new();
         key_vault_variable(&mut variables);
         variables.extend(credentials_versions());
-        files.push(("versions.tf", versions()));
+        files.push(("versions.tf", versions(false)));
         files.push(("variables.tf", variables));
         files.push(("main.tf", main()));
     }

@@ -1,5 +1,5 @@
 //! GCP: Cloud SQL for PostgreSQL/MySQL, Memorystore for Redis, Secret Manager. MongoDB has no
-//! Google-managed service: not provisioned (a comment says so; see the crate docs).
+//! Google-managed service: it runs on MongoDB Atlas in the same region (see [`crate::atlas`]).
 //! `terraform fmt` clean; not validated offline (no google provider in the mirror).
 //!
 //! Decisions:
@@ -75,15 +75,13 @@ pub fn render(stage: &Stage) -> Result<Files, EmitError> {
             }
             Engine::Redis => memorystore(stage, store, &mut databases, &mut secrets)?,
             Engine::Mongodb => {
-                databases.comment(&format!(
-                    "NOT PROVISIONED: Google Cloud has no managed MongoDB. Provide {} (MongoDB {}) through MongoDB Atlas and store its",
-                    store.ds.name, store.ds.version
-                ));
-                databases.comment(&format!(
-                    "credentials in Secret Manager as `{}` (JSON: uri, dbname), or place this database in-cluster for this stage.",
-                    store.ds.secret_path
-                ));
-                databases.blank();
+                atlas_store(stage, store, &mut databases, &mut secrets, &mut locals)?;
+                crate::atlas::output(
+                    store,
+                    &mut outputs,
+                    res("google_secret_manager_secret", &store.id, "id"),
+                    "Secret Manager",
+                );
                 continue;
             }
         }
@@ -97,18 +95,26 @@ pub fn render(stage: &Stage) -> Result<Files, EmitError> {
     }
     // In-cluster stores of the stage (credentials.tf) need random_password too.
     let random = stage.has(|s| matches!(s.ds.engine, Engine::Postgresql | Engine::Mysql))
+        || crate::atlas::in_stage(stage)
         || !stage.in_cluster.is_empty();
+    let mut main = main(stage);
+    if crate::atlas::in_stage(stage) {
+        main.extend(crate::atlas::main(stage));
+    }
     Ok(vec![
-        ("versions.tf", versions(random)),
+        (
+            "versions.tf",
+            versions(random, crate::atlas::in_stage(stage)),
+        ),
         ("variables.tf", variables(stage)),
-        ("main.tf", main(stage)),
+        ("main.tf", main),
         ("databases.tf", databases),
         ("secrets.tf", secrets),
         ("outputs.tf", outputs),
     ])
 }
 
-fn versions(random: bool) -> Body {
+fn versions(random: bool, atlas: bool) -> Body {
     let mut f = Body::new();
     f.block(Block::new("terraform").with(|b| {
         b.comment(
@@ -135,6 +141,9 @@ fn versions(random: bool) -> Body {
                     ]),
                 );
             }
+            if atlas {
+                crate::atlas::required_provider(p);
+            }
         }));
     }));
     f
@@ -150,6 +159,9 @@ fn variables(stage: &Stage) -> Body {
         b.attr("type", Expr::Raw("string"));
     }));
     f.blank();
+    if crate::atlas::in_stage(stage) {
+        f.extend(crate::atlas::variables(stage));
+    }
     f.extend(credentials_versions());
     f
 }
@@ -429,6 +441,49 @@ fn cloud_sql(
     Ok(())
 }
 
+/// MongoDB on Atlas: cluster, backups and user (see [`crate::atlas`]); the user's password
+/// is ephemeral and goes write-only to the user and to Secret Manager.
+fn atlas_store(
+    stage: &Stage,
+    store: &Store,
+    body: &mut Body,
+    secrets: &mut Body,
+    locals: &mut Body,
+) -> Result<(), EmitError> {
+    let pw = store.id.suffixed("password");
+    body.block(
+        Block::new("ephemeral")
+            .label("random_password")
+            .label(store.id.as_str())
+            .with(|b| {
+                b.attr("length", 32u32);
+                b.attr("special", false);
+                b.attr("min_lower", 1u32);
+                b.attr("min_upper", 1u32);
+                b.attr("min_numeric", 1u32);
+            }),
+    );
+    body.blank();
+    locals.attr_ident(
+        &pw,
+        Expr::Ref(
+            Ref::root("ephemeral")
+                .attr("random_password")
+                .ident(&store.id)
+                .attr("result"),
+        ),
+    );
+    let password = Expr::Ref(Ref::root("local").ident(&pw));
+    crate::atlas::render(stage, store, body, password.clone())?;
+    secret(
+        stage,
+        store,
+        secrets,
+        crate::atlas::secret_json(store, password),
+    );
+    Ok(())
+}
+
 fn secret(stage: &Stage, store: &Store, secrets: &mut Body, data: Expr) {
     secrets.block(
         Block::resource("google_secret_manager_secret", &store.id).with(|b| {
@@ -611,7 +666,7 @@ pub fn credentials(stage: &Stage) -> Files {
     if stage.stores.is_empty() {
         let mut variables = project_variable(stage);
         variables.extend(credentials_versions());
-        files.push(("versions.tf", versions(true)));
+        files.push(("versions.tf", versions(true, false)));
         files.push(("variables.tf", variables));
         files.push(("main.tf", main(stage)));
     }

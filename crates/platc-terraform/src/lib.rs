@@ -26,6 +26,7 @@
 //! produced by the typed writer in [`hcl`], whose output is `terraform fmt` clean; every user
 //! string is escaped by that writer.
 
+mod atlas;
 mod aws;
 mod azure;
 pub mod credentials;
@@ -139,6 +140,11 @@ pub struct Stage<'a> {
     /// secrets Terraform writes are where the ClusterSecretStore looks.
     pub gcp_project: &'a str,
     pub region: &'a str,
+    pub cloud: Cloud,
+    /// Atlas's name of `region`, where managed MongoDB runs on MongoDB Atlas.
+    pub atlas_region: Option<&'a str>,
+    /// `[platform.identity] atlas-project-id`: the default of `var.atlas_project_id`.
+    pub atlas_project_id: Option<&'a str>,
     pub name: &'a str,
     /// The managed stores, in app, service, database-then-cache order.
     pub stores: Vec<Store<'a>>,
@@ -216,6 +222,9 @@ pub fn stages(ir: &Ir) -> Vec<Stage<'_>> {
                     .as_deref()
                     .unwrap_or(&ir.platform.name),
                 region: &ir.platform.region,
+                cloud: ir.platform.cloud,
+                atlas_region: ir.platform.atlas_region.as_deref(),
+                atlas_project_id: ir.platform.identity.atlas_project_id.as_deref(),
                 name: &stage.name,
                 stores,
                 in_cluster,

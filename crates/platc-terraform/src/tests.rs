@@ -116,10 +116,6 @@ fn common(files: &BTreeMap<String, String>) {
 fn every_cloud_engine_and_replica_count_renders() {
     for cloud in ["aws", "azure", "gcp"] {
         for engine in ["postgresql", "mysql", "mongodb", "redis"] {
-            if (cloud, engine) == ("gcp", "mongodb") {
-                // Refused by the checker (platc::database::placement): no managed MongoDB.
-                continue;
-            }
             for replicas in [1, 3] {
                 let files = render(&single(cloud, engine, replicas));
                 common(&files);
@@ -336,14 +332,14 @@ fn check_case(cloud: &str, engine: &str, replicas: u32, text: &str) {
                 has(text, "name  = \"cloudsql_iam_authentication\"", case);
             }
         }
-        ("gcp", "mongodb") => {
-            has(
-                text,
-                "NOT PROVISIONED: Google Cloud has no managed MongoDB",
-                case,
-            );
-            lacks(text, "resource \"", case);
-        }
+        ("gcp", "mongodb") => atlas_case(
+            replicas,
+            text,
+            "GCP",
+            "EUROPE_WEST_3",
+            "google_secret_manager_secret_version",
+            case,
+        ),
         ("gcp", "redis") => {
             has(
                 text,
@@ -745,14 +741,7 @@ fn in_cluster_credentials_every_cloud_engine_and_replica_count() {
         for engine in ["postgresql", "mysql", "mongodb", "redis"] {
             for replicas in [1, 3] {
                 let case = format!("{cloud}/{engine}/replicas={replicas}/in-cluster");
-                let mut source = single(cloud, engine, replicas);
-                if (cloud, engine) == ("gcp", "mongodb") {
-                    // No managed MongoDB on GCP: in the cluster in every stage.
-                    source = source.replace(
-                        "engine = \"mongodb\",",
-                        "engine = \"mongodb\", placement = \"in-cluster\",",
-                    );
-                }
+                let source = single(cloud, engine, replicas);
                 // `test` keeps every store in the cluster.
                 let files = render_stage(&source, "test");
                 let names: Vec<&str> = files.keys().map(String::as_str).collect();
@@ -969,4 +958,71 @@ fn gcp_project_defaults_to_the_secret_store_project() {
         "default     = \"acme-data-123\"",
         "gcp with identity",
     );
+}
+
+/// What every Atlas store's Terraform has, on any cloud.
+fn atlas_case(replicas: u32, text: &str, provider: &str, region: &str, secret: &str, case: &str) {
+    let nodes = if replicas <= 3 { 3 } else { 5 };
+    for want in [
+        "source  = \"mongodb/mongodbatlas\"".to_string(),
+        "resource \"mongodbatlas_advanced_cluster\" \"shop_api_mongodb\"".into(),
+        format!("provider_name = \"{provider}\""),
+        format!("region_name   = \"{region}\""),
+        format!("node_count    = {nodes}"),
+        "mongo_db_major_version         = \"7.0\"".into(),
+        "termination_protection_enabled = true".into(),
+        "pit_enabled    = true".into(),
+        "minimum_enabled_tls_protocol = \"TLS1_2\"".into(),
+        "resource \"mongodbatlas_cloud_backup_schedule\" \"shop_api_mongodb\"".into(),
+        "retention_value    = 14".into(),
+        "resource \"mongodbatlas_database_user\" \"shop_api_mongodb\"".into(),
+        "username            = \"prod_shop_api_user\"".into(),
+        "password_wo         = local.shop_api_mongodb_password".into(),
+        "role_name     = \"readWrite\"".into(),
+        "database_name = \"api_db\"".into(),
+        "type = \"CLUSTER\"".into(),
+        "resource \"mongodbatlas_project_ip_access_list\" \"prod\"".into(),
+        "for_each = toset(var.atlas_access_cidrs)".into(),
+        "variable \"atlas_project_id\"".into(),
+        format!("resource \"{secret}\" \"shop_api_mongodb\""),
+        "trimprefix(mongodbatlas_advanced_cluster.shop_api_mongodb.connection_strings.standard_srv, \"mongodb+srv://\")".into(),
+    ] {
+        has(text, &want, case);
+    }
+    // No password argument that Terraform would store; no DocumentDB or Cosmos DB.
+    lacks(text, "resource \"random_password\"", case);
+    lacks(
+        text,
+        "resource \"aws_secretsmanager_random_password\"",
+        case,
+    );
+    lacks(text, "aws_docdb", case);
+    lacks(text, "azurerm_cosmosdb", case);
+}
+
+#[test]
+fn atlas_on_aws_and_azure_when_chosen() {
+    for (cloud, provider, region, secret) in [
+        (
+            "aws",
+            "AWS",
+            "EU_CENTRAL_1",
+            "aws_secretsmanager_secret_version",
+        ),
+        ("azure", "AZURE", "EUROPE_WEST", "azurerm_key_vault_secret"),
+    ] {
+        for replicas in [1, 3] {
+            let case = format!("{cloud}/mongodb/replicas={replicas}/atlas");
+            let source = single(cloud, "mongodb", replicas).replace(
+                "registry = \"ghcr.io/acme\"\n",
+                "registry = \"ghcr.io/acme\"\nmanaged-mongodb = \"atlas\"\nidentity = { atlas-project-id = \"5f1e2d3c4b5a69788796a5b4\" }\n",
+            );
+            let files = render(&source);
+            common(&files);
+            let text = all(&files);
+            atlas_case(replicas, &text, provider, region, secret, &case);
+            has(&text, "default = \"5f1e2d3c4b5a69788796a5b4\"", &case);
+            assert_eq!(files, render(&source), "{case}: deterministic");
+        }
+    }
 }

@@ -42,21 +42,22 @@ fn ir(source: &str) -> platc_ir::Ir {
 }
 
 fn matrix(cloud: &str, region: &str) -> String {
-    let m = format!("{MATRIX}\n{IN_CLUSTER}")
+    // On GCP, managed MongoDB is MongoDB Atlas.
+    format!("{MATRIX}\n{IN_CLUSTER}")
         .replace("cloud = \"aws\"", &format!("cloud = \"{cloud}\""))
         .replace(
             "region = \"eu-central-1\"",
             &format!("region = \"{region}\""),
-        );
-    if cloud == "gcp" {
-        // Google Cloud has no managed MongoDB (the checker refuses it): run it by operator.
-        m.replace(
-            "engine = \"mongodb\",",
-            "engine = \"mongodb\", placement = \"operator\",",
         )
-    } else {
-        m
-    }
+}
+
+/// The matrix with managed MongoDB on MongoDB Atlas instead of the cloud's own service.
+fn atlas_matrix(cloud: &str, region: &str) -> String {
+    matrix(cloud, region).replacen(
+        "[platform]\n",
+        "[platform]\nmanaged-mongodb = \"atlas\"\n",
+        1,
+    )
 }
 
 /// Writes the rendered tree under `dir`; returns the stage directories.
@@ -239,6 +240,22 @@ fn gcp_matrix_is_fmt_clean() {
     let stages = write_tree(tmp.path(), &matrix("gcp", "europe-west3"));
     has_credentials_stage(tmp.path(), &stages);
     fmt_check(tf, &stages);
+}
+
+#[test]
+fn atlas_matrices_are_fmt_clean() {
+    let Some(tf) = terraform() else { return };
+    // The mongodbatlas provider is not available offline: fmt only, no validate.
+    for (cloud, region) in [("aws", "eu-central-1"), ("azure", "westeurope")] {
+        let tmp = tempfile::Builder::new()
+            .prefix("atlas-matrix")
+            .tempdir()
+            .unwrap();
+        let source = atlas_matrix(cloud, region);
+        assert!(source.contains("managed-mongodb = \"atlas\""));
+        let stages = write_tree(tmp.path(), &source);
+        fmt_check(tf, &stages);
+    }
 }
 
 /// Strings that would break out of a quoted HCL string or start a template.

@@ -1,13 +1,15 @@
 //! `platc::database::*`: engines, versions, placements, sizes and backups of databases and
 //! caches, checked for every stage the service is deployed to.
 
-use platc_model::{Cloud, DataStore, Document, Engine, Placement, Problem, Service, Sp};
+use platc_model::{
+    Cloud, DataStore, Document, Engine, ManagedMongodb, Placement, Problem, Service, Sp,
+};
 use platc_values::{cron, duration};
 
 use super::services::byte_quantity;
 use super::value_problem;
 use crate::engines::{
-    default_version, effective_placement, supported_versions, SUPPORTED_KUBERNETES,
+    atlas_region, default_version, effective_placement, supported_versions, SUPPORTED_KUBERNETES,
 };
 
 pub(crate) fn check(doc: &Document, out: &mut Vec<Problem>) {
@@ -24,6 +26,7 @@ pub(crate) fn check(doc: &Document, out: &mut Vec<Problem>) {
             );
         }
     }
+    managed_mongodb(doc, out);
     for app in doc.apps.values() {
         for svc in app.services.values() {
             for cache in [false, true] {
@@ -39,6 +42,68 @@ pub(crate) fn check(doc: &Document, out: &mut Vec<Problem>) {
                 poolers(doc, svc, store, cache, out);
             }
         }
+    }
+}
+
+/// Whether some service's database is MongoDB placed `managed` in some deployed stage.
+pub(crate) fn has_managed_mongodb(doc: &Document) -> bool {
+    doc.apps
+        .values()
+        .flat_map(|a| a.services.values())
+        .any(|svc| {
+            svc.database
+                .as_ref()
+                .and_then(|d| d.engine.as_ref())
+                .is_some_and(|e| e.value == Engine::Mongodb)
+                && doc
+                    .stages
+                    .values()
+                    .filter(|s| s.joins.is_none())
+                    .any(|st| effective_placement(svc, st, false) == Placement::Managed)
+        })
+}
+
+/// `managed-mongodb`: Google Cloud has no MongoDB service of its own; Atlas needs a region
+/// name platc can translate.
+fn managed_mongodb(doc: &Document, out: &mut Vec<Problem>) {
+    let Some(cloud) = &doc.platform.cloud else {
+        return;
+    };
+    if let Some(m) = &doc.platform.managed_mongodb {
+        if m.value == ManagedMongodb::Native && cloud.value == Cloud::Gcp {
+            out.push(
+                Problem::new(
+                    "platc::database::native-mongodb",
+                    m.span.clone(),
+                    "Google Cloud has no MongoDB service of its own, so `managed-mongodb` cannot be `native`",
+                )
+                .label("not on gcp")
+                .help("remove the key (managed MongoDB on gcp is MongoDB Atlas) or place the databases `operator` or `in-cluster`")
+                .related(cloud.span.clone(), "cloud chosen here"),
+            );
+            return;
+        }
+    }
+    if doc.platform.effective_managed_mongodb() != Some(ManagedMongodb::Atlas) {
+        return;
+    }
+    let Some(region) = &doc.platform.region else {
+        return;
+    };
+    if has_managed_mongodb(doc) && atlas_region(cloud.value, &region.value).is_none() {
+        out.push(
+            Problem::new(
+                "platc::database::atlas-region",
+                region.span.clone(),
+                format!(
+                    "platc knows no MongoDB Atlas region for the {} region `{}`",
+                    cloud.value.as_str(),
+                    region.value
+                ),
+            )
+            .label("no Atlas region name")
+            .help("managed MongoDB runs on MongoDB Atlas in the platform's region; use a region Atlas offers (see docs/format.md, `managed-mongodb`), or place the MongoDB databases `operator` or `in-cluster`"),
+        );
     }
 }
 
@@ -110,23 +175,6 @@ fn placements(
     for stage in doc.stages.values().filter(|s| s.joins.is_none()) {
         let placement = effective_placement(svc, stage, cache);
         if reported.contains(&placement) {
-            continue;
-        }
-        let cloud = doc.platform.cloud.as_ref().map(|c| c.value);
-        if placement == Placement::Managed
-            && engine.value == Engine::Mongodb
-            && cloud == Some(Cloud::Gcp)
-        {
-            reported.push(placement);
-            out.push(
-                Problem::new(
-                    "platc::database::placement",
-                    engine.span.clone(),
-                    format!("Google Cloud has no managed MongoDB, so it cannot be placed `managed` (stage `{}`)", stage.name.value),
-                )
-                .label("database engine")
-                .help("place it `operator` or `in-cluster` in that stage (`placement = \"operator\"` in the stage override); MongoDB Atlas is not supported yet"),
-            );
             continue;
         }
         let supported = supported_versions(engine.value, placement);
