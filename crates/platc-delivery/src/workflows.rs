@@ -87,6 +87,16 @@ fn cloud_settings(ir: &Ir) -> Vec<String> {
     for (name, what) in cloud::settings(ir.platform.cloud) {
         lines.push(format!("  {name}: {what}"));
     }
+    if ir.stages.iter().any(|s| uses_atlas(ir, &s.name)) {
+        lines.push(
+            "  MONGODB_ATLAS_PUBLIC_KEY, MONGODB_ATLAS_PRIVATE_KEY: Atlas programmatic API key for Terraform"
+                .to_string(),
+        );
+        lines.push(
+            "    (Atlas has no OIDC for GitHub: Project Owner of the one project, with an IP access list)"
+                .to_string(),
+        );
+    }
     lines
 }
 
@@ -354,9 +364,36 @@ fn terraform_concurrency(stage: &str) -> Mapping {
 }
 
 fn terraform_job_env(ir: &Ir, stage: &str) -> Mapping {
-    cloud::terraform_env(&ir.platform)
+    let mut env = cloud::terraform_env(&ir.platform)
         .with("TF_DIR", text(&format!("{OUTPUT_DIR}/terraform/{stage}")))
-        .with("TF_IN_AUTOMATION", "true")
+        .with("TF_IN_AUTOMATION", "true");
+    if uses_atlas(ir, stage) {
+        // The mongodbatlas provider reads an Atlas programmatic API key from these. Atlas has
+        // no OIDC federation for GitHub: give the key only the project's Project Owner role
+        // and an IP access list, and keep it in the stage's environment secrets.
+        env.insert(
+            "MONGODB_ATLAS_PUBLIC_KEY",
+            setting("MONGODB_ATLAS_PUBLIC_KEY"),
+        );
+        env.insert(
+            "MONGODB_ATLAS_PRIVATE_KEY",
+            setting("MONGODB_ATLAS_PRIVATE_KEY"),
+        );
+    }
+    env
+}
+
+/// Whether `stage` provisions a MongoDB Atlas cluster (managed MongoDB with Atlas).
+fn uses_atlas(ir: &Ir, stage: &str) -> bool {
+    ir.platform.managed_mongodb == platc_ir::ManagedMongodb::Atlas
+        && ir
+            .apps
+            .iter()
+            .flat_map(|a| a.stages.iter().filter(|s| s.stage == stage))
+            .flat_map(|s| &s.workloads)
+            .flat_map(|w| [&w.database, &w.cache])
+            .flatten()
+            .any(|s| s.placement == Placement::Managed && s.engine == platc_ir::Engine::Mongodb)
 }
 
 /// Stages whose Terraform directory exists (the same rule as platc-terraform's): some store
