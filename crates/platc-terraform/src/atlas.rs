@@ -80,25 +80,12 @@ pub(crate) fn variables(stage: &Stage) -> Body {
         }));
     }));
     f.blank();
-    f.block(Block::new("variable").label("atlas_access_cidrs").with(|b| {
-        b.attr(
-            "description",
-            "Address ranges that may connect to the stage's Atlas clusters: the cluster's egress (NAT) addresses, or the ranges of a private endpoint or peering. Empty: nothing can connect.",
-        );
-        b.attr("type", Expr::Raw("list(string)"));
-        b.attr("default", Expr::List(vec![]));
-        b.blank();
-        b.block(Block::new("validation").with(|v| {
-            v.attr(
-                "condition",
-                Expr::Raw("alltrue([for c in var.atlas_access_cidrs : can(cidrhost(c, 0)) && !endswith(c, \"/0\")])"),
-            );
-            v.attr(
-                "error_message",
-                "atlas_access_cidrs must be CIDR ranges narrower than /0 (never 0.0.0.0/0 or ::/0).",
-            );
-        }));
-    }));
+    crate::cidr_list_variable(
+        &mut f,
+        "atlas_access_cidrs",
+        "Address ranges that may connect to the stage's Atlas clusters: the cluster's egress (NAT) addresses, or the ranges of a private endpoint or peering. Empty: nothing can connect.",
+        "alltrue([for c in var.atlas_access_cidrs : can(cidrhost(c, 0)) && !endswith(c, \"/0\")])",
+    );
     f.blank();
     f
 }

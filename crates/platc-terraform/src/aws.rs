@@ -212,25 +212,12 @@ fn variables() -> Body {
         b.attr("default", Expr::List(vec![]));
     }));
     f.blank();
-    f.block(Block::new("variable").label("client_cidr_blocks").with(|b| {
-        b.attr(
-            "description",
-            "Address ranges (e.g. the cluster's pod and node ranges) that may reach the stores, on each store's port only.",
-        );
-        b.attr("type", Expr::Raw("list(string)"));
-        b.attr("default", Expr::List(vec![]));
-        b.blank();
-        b.block(Block::new("validation").with(|v| {
-            v.attr(
-                "condition",
-                Expr::Raw("alltrue([for c in var.client_cidr_blocks : can(cidrhost(c, 0)) && !endswith(c, \"/0\")])"),
-            );
-            v.attr(
-                "error_message",
-                "client_cidr_blocks must be CIDR ranges narrower than /0 (never 0.0.0.0/0 or ::/0).",
-            );
-        }));
-    }));
+    crate::cidr_list_variable(
+        &mut f,
+        "client_cidr_blocks",
+        "Address ranges (e.g. the cluster's pod and node ranges) that may reach the stores, on each store's port only.",
+        "alltrue([for c in var.client_cidr_blocks : can(cidrhost(c, 0)) && !endswith(c, \"/0\")])",
+    );
     f.blank();
     f.extend(credentials_versions());
     f

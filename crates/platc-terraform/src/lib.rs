@@ -39,7 +39,7 @@ use std::collections::BTreeSet;
 use platc_ir::{Cloud, DataStoreIr, Engine, Ir, Placement, StageKind};
 use platc_tree::{DuplicatePath, FileTree, RelPath};
 
-use hcl::{Body, Ident};
+use hcl::{Block, Body, Expr, Ident};
 
 /// The first line of every generated file.
 pub const HEADER: &str =
@@ -295,6 +295,30 @@ pub fn emit_each<E: From<EmitError>>(
 }
 
 /// Appends `extra` to `files`: a file already there gets the extra body at its end.
+/// A `list(string)` variable of address ranges, empty by default, that refuses `/0`: the
+/// networks allowed to reach a store never include the whole internet.
+/// `condition` is the validation expression (fixed in platc's source; it names the variable).
+pub(crate) fn cidr_list_variable(
+    f: &mut Body,
+    name: &str,
+    description: &str,
+    condition: &'static str,
+) {
+    f.block(Block::new("variable").label(name).with(|b| {
+        b.attr("description", description);
+        b.attr("type", Expr::Raw("list(string)"));
+        b.attr("default", Expr::List(vec![]));
+        b.blank();
+        b.block(Block::new("validation").with(|v| {
+            v.attr("condition", Expr::Raw(condition));
+            v.attr(
+                "error_message",
+                format!("{name} must be CIDR ranges narrower than /0 (never 0.0.0.0/0 or ::/0)."),
+            );
+        }));
+    }));
+}
+
 fn merge(files: &mut Files, extra: Files) {
     for (name, body) in extra {
         match files.iter_mut().find(|(n, _)| *n == name) {
