@@ -309,28 +309,8 @@ fn section(store: &Store, body: &mut Body) {
 
 /// The ephemeral password `name` and its local.
 fn password(body: &mut Body, locals: &mut Body, name: &Ident) {
-    body.block(
-        Block::new("ephemeral")
-            .label("random_password")
-            .label(name.as_str())
-            .with(|b| {
-                b.attr("length", 32u32);
-                b.attr("special", false);
-                b.attr("min_lower", 1u32);
-                b.attr("min_upper", 1u32);
-                b.attr("min_numeric", 1u32);
-            }),
-    );
-    body.blank();
-    locals.attr_ident(
-        &name.suffixed("password"),
-        Expr::Ref(
-            Ref::root("ephemeral")
-                .attr("random_password")
-                .ident(name)
-                .attr("result"),
-        ),
-    );
+    crate::ephemeral_random_password(body, name);
+    crate::random_password_local(locals, &name.suffixed("password"), name);
 }
 
 /// A Key Vault secret written once per version.
@@ -1014,19 +994,7 @@ pub fn credentials(stage: &Stage) -> Files {
     for store in &stage.in_cluster {
         credentials::section(store, &mut body);
         for (_, id) in credentials::passwords(store) {
-            body.block(
-                Block::new("ephemeral")
-                    .label("random_password")
-                    .label(id.as_str())
-                    .with(|b| {
-                        b.attr("length", 32u32);
-                        b.attr("special", false);
-                        b.attr("min_lower", 1u32);
-                        b.attr("min_upper", 1u32);
-                        b.attr("min_numeric", 1u32);
-                    }),
-            );
-            body.blank();
+            crate::ephemeral_random_password(&mut body, &id);
         }
         body.comment(
             "Every password is ephemeral and write-only: never in a plan, the state or an output.",

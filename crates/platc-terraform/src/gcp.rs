@@ -381,28 +381,8 @@ fn cloud_sql(
     }));
     body.blank();
     let pw = store.id.suffixed("password");
-    body.block(
-        Block::new("ephemeral")
-            .label("random_password")
-            .label(store.id.as_str())
-            .with(|b| {
-                b.attr("length", 32u32);
-                b.attr("special", false);
-                b.attr("min_lower", 1u32);
-                b.attr("min_upper", 1u32);
-                b.attr("min_numeric", 1u32);
-            }),
-    );
-    body.blank();
-    locals.attr_ident(
-        &pw,
-        Expr::Ref(
-            Ref::root("ephemeral")
-                .attr("random_password")
-                .ident(&store.id)
-                .attr("result"),
-        ),
-    );
+    crate::ephemeral_random_password(body, &store.id);
+    crate::random_password_local(locals, &pw, &store.id);
     body.comment("The service's own login; IAM database authentication is enabled as well.");
     body.block(Block::resource("google_sql_user", &store.id).with(|b| {
         b.attr("name", ds.user.clone());
@@ -451,28 +431,8 @@ fn atlas_store(
     locals: &mut Body,
 ) -> Result<(), EmitError> {
     let pw = store.id.suffixed("password");
-    body.block(
-        Block::new("ephemeral")
-            .label("random_password")
-            .label(store.id.as_str())
-            .with(|b| {
-                b.attr("length", 32u32);
-                b.attr("special", false);
-                b.attr("min_lower", 1u32);
-                b.attr("min_upper", 1u32);
-                b.attr("min_numeric", 1u32);
-            }),
-    );
-    body.blank();
-    locals.attr_ident(
-        &pw,
-        Expr::Ref(
-            Ref::root("ephemeral")
-                .attr("random_password")
-                .ident(&store.id)
-                .attr("result"),
-        ),
-    );
+    crate::ephemeral_random_password(body, &store.id);
+    crate::random_password_local(locals, &pw, &store.id);
     let password = Expr::Ref(Ref::root("local").ident(&pw));
     crate::atlas::render(stage, store, body, password.clone())?;
     secret(
@@ -675,19 +635,7 @@ pub fn credentials(stage: &Stage) -> Files {
     for store in &stage.in_cluster {
         credentials::section(store, &mut body);
         for (_, id) in credentials::passwords(store) {
-            body.block(
-                Block::new("ephemeral")
-                    .label("random_password")
-                    .label(id.as_str())
-                    .with(|b| {
-                        b.attr("length", 32u32);
-                        b.attr("special", false);
-                        b.attr("min_lower", 1u32);
-                        b.attr("min_upper", 1u32);
-                        b.attr("min_numeric", 1u32);
-                    }),
-            );
-            body.blank();
+            crate::ephemeral_random_password(&mut body, &id);
         }
         body.comment(
             "Every password is ephemeral and write-only: never in a plan, the state or an output.",

@@ -295,6 +295,37 @@ pub fn emit_each<E: From<EmitError>>(
 }
 
 /// Appends `extra` to `files`: a file already there gets the extra body at its end.
+/// `ephemeral "random_password" "<id>"` (32 letters and digits, each kind at least once) and
+/// a blank line: a password that is never in a plan, the state or an output.
+pub(crate) fn ephemeral_random_password(body: &mut Body, id: &Ident) {
+    body.block(
+        Block::new("ephemeral")
+            .label("random_password")
+            .label(id.as_str())
+            .with(|b| {
+                b.attr("length", 32u32);
+                b.attr("special", false);
+                b.attr("min_lower", 1u32);
+                b.attr("min_upper", 1u32);
+                b.attr("min_numeric", 1u32);
+            }),
+    );
+    body.blank();
+}
+
+/// The local `<local> = ephemeral.random_password.<id>.result`.
+pub(crate) fn random_password_local(locals: &mut Body, local: &Ident, id: &Ident) {
+    locals.attr_ident(
+        local,
+        Expr::Ref(
+            hcl::Ref::root("ephemeral")
+                .attr("random_password")
+                .ident(id)
+                .attr("result"),
+        ),
+    );
+}
+
 /// A `list(string)` variable of address ranges, empty by default, that refuses `/0`: the
 /// networks allowed to reach a store never include the whole internet.
 /// `condition` is the validation expression (fixed in platc's source; it names the variable).
