@@ -226,14 +226,15 @@ impl Comparer {
     /// Starts a comparison with `out_dir`.
     pub fn begin(out_dir: &Path) -> Result<Comparer, WriteError> {
         let target = target::resolve(out_dir)?;
-        let old = match target::inspect(&target)? {
+        let mut old = match target::inspect(&target)? {
             None => None,
             Some(_) => Some(manifest::read(&target.out)?),
         };
+        // Taken, not copied: only the manifest's bytes are needed later.
         let listed = old
-            .as_ref()
-            .and_then(|m| m.as_ref())
-            .map(|m| m.paths.clone())
+            .as_mut()
+            .and_then(|m| m.as_mut())
+            .map(|m| std::mem::take(&mut m.paths))
             .unwrap_or_default();
         Ok(Comparer {
             out: target.out,
