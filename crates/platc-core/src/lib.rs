@@ -105,9 +105,10 @@ fn comments(lines: &[String]) -> String {
 }
 
 fn put(tree: &mut FileTree, file: &str, notes: &[String], docs: &[Yaml]) -> Result<(), EmitError> {
-    let mut text = String::from(HEADER);
+    let mut text = String::with_capacity(HEADER.len() + 1024 * docs.len());
+    text.push_str(HEADER);
     text.push_str(&comments(notes));
-    text.push_str(&platc_yaml::to_documents(docs));
+    platc_yaml::write_documents(docs, &mut text);
     tree.insert(RelPath::new(format!("{DIR}/{file}"))?, text.into_bytes())?;
     Ok(())
 }

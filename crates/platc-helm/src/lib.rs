@@ -279,7 +279,8 @@ fn put(
     comments: &[String],
     doc: &Yaml,
 ) -> Result<(), EmitError> {
-    let mut text = String::from(HEADER);
+    let mut text = String::with_capacity(4096);
+    text.push_str(HEADER);
     for paragraph in comments {
         // Comments hold names and schedules the checker validated; a line break must still
         // never end the comment.
@@ -293,7 +294,7 @@ fn put(
             text.push('\n');
         }
     }
-    text.push_str(&platc_yaml::to_string(doc));
+    platc_yaml::write(doc, &mut text);
     tree.insert(RelPath::new(path)?, text.into_bytes())?;
     Ok(())
 }

@@ -109,8 +109,9 @@ pub fn emit_app_tree(
 }
 
 fn put(tree: &mut FileTree, path: String, docs: &[Yaml]) -> Result<(), EmitError> {
-    let mut text = String::from(HEADER);
-    text.push_str(&platc_yaml::to_documents(docs));
+    let mut text = String::with_capacity(HEADER.len() + 1024 * docs.len());
+    text.push_str(HEADER);
+    platc_yaml::write_documents(docs, &mut text);
     tree.insert(RelPath::new(path)?, text.into_bytes())?;
     Ok(())
 }

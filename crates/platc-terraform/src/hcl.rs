@@ -631,8 +631,11 @@ impl Body {
             Some(done) => done.text,
             None => String::new(),
         };
-        text.shrink_to_fit();
+        // Exactly the room for the prefix: `insert_str` alone would double the capacity of a
+        // file that is tens of megabytes at 10,000 services.
+        text.reserve_exact(prefix.len());
         text.insert_str(0, prefix);
+        text.shrink_to_fit();
         text
     }
 

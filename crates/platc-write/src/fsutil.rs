@@ -4,6 +4,7 @@ use std::fs::{self, File};
 use std::io::{self, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use crate::error::WriteError;
 
@@ -16,8 +17,19 @@ pub(crate) fn lstat(path: &Path) -> io::Result<Option<fs::Metadata>> {
     }
 }
 
+/// Whether files created with mode 0644 in a staging tree come out with another mode (a
+/// umask or default ACL that narrows it) and need a `chmod`. Learned from the first file
+/// created: the umask is the process's, and every directory of the staging tree is created by
+/// the write itself, so inherits the same default ACL. Saves one system call per file.
+#[derive(Default)]
+pub(crate) struct ModeFix(AtomicU8);
+
+const MODE_UNKNOWN: u8 = 0;
+const MODE_NEEDS_CHMOD: u8 = 1;
+const MODE_EXACT: u8 = 2;
+
 /// Creates `path` (which must not exist) with `bytes`, mode 0644, and fsyncs it.
-pub(crate) fn write_new_file(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+pub(crate) fn write_new_file(path: &Path, bytes: &[u8], fix: &ModeFix) -> Result<(), WriteError> {
     let err = |err| WriteError::io("write file", path, err);
     let mut file = fs::OpenOptions::new()
         .write(true)
@@ -26,9 +38,23 @@ pub(crate) fn write_new_file(path: &Path, bytes: &[u8]) -> Result<(), WriteError
         .open(path)
         .map_err(err)?;
     file.write_all(bytes).map_err(err)?;
-    // The umask may have narrowed the mode given to open().
-    file.set_permissions(fs::Permissions::from_mode(0o644))
-        .map_err(err)?;
+    // The umask (or a default ACL) may have narrowed the mode given to open().
+    let chmod = match fix.0.load(Ordering::Relaxed) {
+        MODE_EXACT => false,
+        MODE_NEEDS_CHMOD => true,
+        _ => {
+            let exact = file.metadata().map_err(err)?.permissions().mode() & 0o7777 == 0o644;
+            let learned = if exact { MODE_EXACT } else { MODE_NEEDS_CHMOD };
+            let _ =
+                fix.0
+                    .compare_exchange(MODE_UNKNOWN, learned, Ordering::Relaxed, Ordering::Relaxed);
+            !exact
+        }
+    };
+    if chmod {
+        file.set_permissions(fs::Permissions::from_mode(0o644))
+            .map_err(err)?;
+    }
     file.sync_all().map_err(err)
 }
 

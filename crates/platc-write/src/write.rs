@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use platc_tree::{FileTree, RelPath};
 
 use crate::error::WriteError;
-use crate::fsutil::{lstat, par_map, remove_tree, sync_dir, write_new_file, Work};
+use crate::fsutil::{lstat, par_map, remove_tree, sync_dir, write_new_file, ModeFix, Work};
 use crate::manifest::{self, OldManifest, MANIFEST_NAME};
 use crate::sys;
 use crate::target::{self, Target};
@@ -338,6 +338,8 @@ struct Shared {
     /// The first error of a worker; once set, workers skip their remaining jobs.
     error: Mutex<Option<WriteError>>,
     failed: AtomicBool,
+    /// Whether new files need a `chmod` to get mode 0644.
+    mode_fix: ModeFix,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -360,7 +362,11 @@ impl Shared {
             }
         }
         self.create_parents(Path::new(job.rel.as_str()))?;
-        write_new_file(&self.staging.join(job.rel.as_str()), &job.bytes)?;
+        write_new_file(
+            &self.staging.join(job.rel.as_str()),
+            &job.bytes,
+            &self.mode_fix,
+        )?;
         lock(&self.written).push(job.rel);
         Ok(())
     }
@@ -530,6 +536,7 @@ impl Writer {
             written: Mutex::new(Vec::new()),
             error: Mutex::new(None),
             failed: AtomicBool::new(false),
+            mode_fix: ModeFix::default(),
         });
         let pool = Pool::start(&shared, io_threads());
         Ok(Writer {
@@ -820,7 +827,11 @@ impl Writer {
                 }
             }
         }
-        write_new_file(&staging.join(MANIFEST_NAME), new_manifest)?;
+        write_new_file(
+            &staging.join(MANIFEST_NAME),
+            new_manifest,
+            &self.shared.mode_fix,
+        )?;
 
         // Directories keep a writable mode while being filled: the old one where the old tree
         // had the directory, 0755 for new ones.

@@ -452,13 +452,19 @@ pub fn write(doc: &Yaml, out: &mut String) {
 /// first). An empty slice renders as the empty string.
 pub fn to_documents(docs: &[Yaml]) -> String {
     let mut out = String::with_capacity(1024 * docs.len());
+    write_documents(docs, &mut out);
+    out
+}
+
+/// Appends a multi-document stream to `out` (see [`to_documents`]), e.g. after a file's header
+/// comment, without rendering into a string of its own first.
+pub fn write_documents(docs: &[Yaml], out: &mut String) {
     for (i, doc) in docs.iter().enumerate() {
         if i > 0 {
             out.push_str("---\n");
         }
-        write(doc, &mut out);
+        write(doc, out);
     }
-    out
 }
 
 /// Whether `s` may be written as a plain (unquoted) scalar; see the crate docs for the rule.

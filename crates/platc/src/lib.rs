@@ -4,6 +4,9 @@
 
 pub mod explain;
 pub mod graph;
+mod mem;
+
+pub use mem::release_free_memory;
 
 use platc_model::Problem;
 use platc_tree::FileTree;

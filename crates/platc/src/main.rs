@@ -254,6 +254,8 @@ fn run(o: &Output, mode: Mode) -> ExitCode {
         Ok(x) => x,
         Err(code) => return code,
     };
+    // The front end is gone; give its memory back before the emitters allocate theirs.
+    platc::release_free_memory();
     let dir = output_dir(o);
     let threads = platc::default_threads();
     match mode {
