@@ -18,6 +18,24 @@ fn example() -> String {
     .unwrap()
 }
 
+/// Every valid fixture's source, in name order: the mutation fuzz starts from each, so the
+/// features only other fixtures use (operators, backup buckets, poolers, identities, Atlas,
+/// every cloud) are mutated too.
+fn fixtures() -> Vec<String> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures");
+    let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path().join("platform.toml"))
+        .filter(|p| p.is_file())
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect()
+}
+
 fn cases(default: u32) -> u32 {
     std::env::var("PROPTEST_CASES")
         .ok()
@@ -58,6 +76,15 @@ const FRAGMENTS: &[&str] = &[
     "[apps.shop.services.auth.stages.prod]\nreplicas = 99999999999\n",
     "tag = \"latest\"\n",
     "namespace = \"{app}{app}{app}{app}{app}{app}{app}{app}{app}{app}{app}{app}{app}\"\n",
+    "identity = { aws-account-id = \"1\", gcp-project = \"Zz\", atlas-project-id = \"\" }\n",
+    "[platform.identity]\nazure-tenant-id = \"00000000-0000-0000-0000-00000000000g\"\n",
+    "backup-bucket = \"A..b\"\n",
+    "databases = \"operator\"\nbackup-bucket = \"bkt-1\"\n",
+    "database = { engine = \"postgresql\", pooler = \"transaction\", placement = \"operator\" }\n",
+    "database = { engine = \"mongodb\", placement = \"managed\" }\n",
+    "managed-mongodb = \"atlas\"\n",
+    "events = { publishes = [\"e\"], subscribes = [\"e\"] }\n",
+    "cache = { engine = \"redis\", placement = \"operator\", replicas = 3 }\n",
 ];
 
 proptest! {
@@ -73,6 +100,27 @@ proptest! {
         edits in prop::collection::vec((any::<prop::sample::Index>(), 0usize..FRAGMENTS.len(), 0usize..40), 1..6)
     ) {
         let mut src = example();
+        for (at, frag, cut) in edits {
+            let mut pos = at.index(src.len() + 1);
+            while !src.is_char_boundary(pos) {
+                pos -= 1;
+            }
+            let mut end = (pos + cut).min(src.len());
+            while !src.is_char_boundary(end) {
+                end -= 1;
+            }
+            src.replace_range(pos..end, FRAGMENTS[frag]);
+        }
+        let _ = compile_deterministically(&src);
+    }
+
+    #[test]
+    fn mutated_fixtures_never_panic(
+        base in any::<prop::sample::Index>(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), 0usize..FRAGMENTS.len(), 0usize..40), 1..6)
+    ) {
+        let all = fixtures();
+        let mut src = all[base.index(all.len())].clone();
         for (at, frag, cut) in edits {
             let mut pos = at.index(src.len() + 1);
             while !src.is_char_boundary(pos) {
