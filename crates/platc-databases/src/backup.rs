@@ -58,23 +58,22 @@ const SKIP_UID: &str =
 const SKIP_DIGEST: &str =
     "CKV_K8S_43=images are pinned by exact version tags, the same tags as the chart's release";
 
-/// `docker.io/bitnamilegacy/<engine>:<tag>`, the tags of platc-helm's `charts.rs` (a test
-/// compares the two tables). An unpinned version (the checker refuses it) gets the tag of the
-/// default version.
+/// `docker.io/bitnamilegacy/<engine>:<tag>` from [`crate::images`], the table the Helm values
+/// use too. An unpinned version (the checker refuses it) gets the tag of the default version.
 pub(crate) fn image(engine: Engine, version: &str) -> Option<String> {
-    let (repository, tag) = match (engine, version) {
-        (Engine::Postgresql, "14") => ("postgresql", "14.18.0-debian-12-r0"),
-        (Engine::Postgresql, "15") => ("postgresql", "15.10.0-debian-12-r2"),
-        (Engine::Postgresql, "17") => ("postgresql", "17.6.0-debian-12-r4"),
-        (Engine::Postgresql, _) => ("postgresql", "16.6.0-debian-12-r2"),
-        (Engine::Mysql, "8.0") => ("mysql", "8.0.40-debian-12-r5"),
-        (Engine::Mysql, _) => ("mysql", "8.4.5-debian-12-r0"),
-        (Engine::Redis, "7.0") => ("redis", "7.0.15-debian-12-r14"),
-        (Engine::Redis, "7.4") => ("redis", "7.4.3-debian-12-r0"),
-        (Engine::Redis, _) => ("redis", "7.2.5-debian-12-r6"),
-        _ => return None,
+    let default = match engine {
+        Engine::Postgresql => "16",
+        Engine::Mysql => "8.4",
+        Engine::Redis => "7.2",
+        // No backup job of platc's own: the chart dumps MongoDB.
+        Engine::Mongodb => return None,
     };
-    Some(format!("docker.io/bitnamilegacy/{repository}:{tag}"))
+    let tag = crate::images::tag(engine, version).or(crate::images::tag(engine, default))?;
+    Some(format!(
+        "{}/{}:{tag}",
+        crate::images::REGISTRY,
+        crate::images::repository(engine)
+    ))
 }
 
 /// One backup CronJob: what it runs, on which claim, as whom.

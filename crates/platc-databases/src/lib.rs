@@ -21,6 +21,7 @@
 //! is typed (`platc-yaml`), never concatenated text.
 
 mod backup;
+pub mod images;
 mod operator;
 mod statefulset;
 

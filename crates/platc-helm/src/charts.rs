@@ -84,13 +84,7 @@ const POSTGRESQL: ChartPin = ChartPin {
     name: "postgresql",
     version: "17.1.0",
     repository: "bitnamilegacy/postgresql",
-    images: &[
-        ("14", "14.18.0-debian-12-r0"),
-        ("15", "15.10.0-debian-12-r2"),
-        ("16", "16.6.0-debian-12-r2"),
-        // The chart's own default.
-        ("17", "17.6.0-debian-12-r4"),
-    ],
+    images: platc_databases::images::POSTGRESQL,
     exporter: ImagePin {
         repository: "bitnamilegacy/postgres-exporter",
         tag: "0.17.1-debian-12-r16",
@@ -102,10 +96,7 @@ const MYSQL: ChartPin = ChartPin {
     name: "mysql",
     version: "14.0.5",
     repository: "bitnamilegacy/mysql",
-    images: &[
-        ("8.0", "8.0.40-debian-12-r5"),
-        ("8.4", "8.4.5-debian-12-r0"),
-    ],
+    images: platc_databases::images::MYSQL,
     exporter: ImagePin {
         repository: "bitnamilegacy/mysqld-exporter",
         tag: "0.17.2-debian-12-r16",
@@ -117,13 +108,7 @@ const MONGODB: ChartPin = ChartPin {
     name: "mongodb",
     version: "17.0.2",
     repository: "bitnamilegacy/mongodb",
-    images: &[
-        // Bitnami built MongoDB 6.0 on Debian 11 only; `6.0.13` is the last 6.0 release tag.
-        ("6.0", "6.0.13"),
-        ("7.0", "7.0.14-debian-12-r8"),
-        // The chart's own default.
-        ("8.0", "8.0.13-debian-12-r0"),
-    ],
+    images: platc_databases::images::MONGODB,
     exporter: ImagePin {
         repository: "bitnamilegacy/mongodb-exporter",
         tag: "0.47.0-debian-12-r1",
@@ -135,11 +120,7 @@ const REDIS: ChartPin = ChartPin {
     name: "redis",
     version: "23.1.1",
     repository: "bitnamilegacy/redis",
-    images: &[
-        ("7.0", "7.0.15-debian-12-r14"),
-        ("7.2", "7.2.5-debian-12-r6"),
-        ("7.4", "7.4.3-debian-12-r0"),
-    ],
+    images: platc_databases::images::REDIS,
     exporter: ImagePin {
         repository: "bitnamilegacy/redis-exporter",
         tag: "1.76.0-debian-12-r0",
