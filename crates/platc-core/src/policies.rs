@@ -321,7 +321,7 @@ pub fn policies(ir: &Ir) -> Vec<NetworkPolicy> {
 fn database_operators(cx: &Ctx<'_>) -> Vec<NetworkPolicy> {
     use std::collections::BTreeMap;
     // release -> (operator pods, rules in app, stage, service order)
-    let mut by_operator: BTreeMap<String, (Labels, Vec<Rule>)> = BTreeMap::new();
+    let mut by_operator: BTreeMap<&str, (Labels, Vec<Rule>)> = BTreeMap::new();
     for app in &cx.ir.apps {
         for stage in &app.stages {
             for w in &stage.workloads {
@@ -331,14 +331,8 @@ fn database_operators(cx: &Ctx<'_>) -> Vec<NetworkPolicy> {
                     else {
                         continue;
                     };
-                    let release = op
-                        .pods
-                        .labels
-                        .get("app.kubernetes.io/instance")
-                        .cloned()
-                        .unwrap_or_default();
                     by_operator
-                        .entry(release)
+                        .entry(op.release)
                         .or_insert_with(|| (op.pods.labels.clone(), Vec::new()))
                         .1
                         .push(Rule {
@@ -352,7 +346,7 @@ fn database_operators(cx: &Ctx<'_>) -> Vec<NetworkPolicy> {
     by_operator
         .into_iter()
         .map(|(release, (pods, rules))| {
-            let mut p = cx.policy(&release, "database-operator", Selector::labels(&pods));
+            let mut p = cx.policy(release, "database-operator", Selector::labels(&pods));
             p.egress = Some(rules);
             p
         })

@@ -741,7 +741,9 @@ fn data_store(
 
 /// What an operator-placed store's policies allow its operator (see [`OperatorAccess`]).
 fn operator_access(engine: Engine, core_namespace: &str) -> Option<OperatorAccess> {
-    let (release, ports, peer_ports, api_server): (&str, &[u16], &[u16], bool) = match engine {
+    // (release, management ports, peer ports, Kubernetes API and baseline-only pods: both
+    // Zalando's Spilo)
+    let (release, ports, peer_ports, zalando): (&'static str, &[u16], &[u16], bool) = match engine {
         Engine::Postgresql => (ZALANDO_OPERATOR, &[5432, 8008], &[8008], true),
         Engine::Mongodb => (PERCONA_OPERATOR, &[27017], &[], false),
         Engine::Redis => (SPOTAHOME_OPERATOR, &[6379, 26379], &[], false),
@@ -749,13 +751,15 @@ fn operator_access(engine: Engine, core_namespace: &str) -> Option<OperatorAcces
         Engine::Mysql => return None,
     };
     Some(OperatorAccess {
+        release,
         pods: PodRef {
             namespace: core_namespace.to_string(),
             labels: labels(&[("app.kubernetes.io/instance", release)]),
         },
         ports: ports.to_vec(),
         peer_ports: peer_ports.to_vec(),
-        api_server,
+        api_server: zalando,
+        baseline_pods: zalando,
     })
 }
 

@@ -368,6 +368,9 @@ pub const SPOTAHOME_OPERATOR: &str = "redis-operator";
 /// What the NetworkPolicies of an operator-placed store must allow for its operator.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OperatorAccess {
+    /// The operator's Helm release in the core namespace (one of [`ZALANDO_OPERATOR`],
+    /// [`PERCONA_OPERATOR`], [`SPOTAHOME_OPERATOR`]); also how `platc explain` names it.
+    pub release: &'static str,
     /// The operator's pods (core namespace, `app.kubernetes.io/instance: <release>`).
     pub pods: PodRef,
     /// Ports of the store's pods the operator connects to (Zalando: SQL 5432 to create users
@@ -379,6 +382,10 @@ pub struct OperatorAccess {
     pub peer_ports: Vec<u16>,
     /// The store's pods call the Kubernetes API: Patroni keeps the cluster state there.
     pub api_server: bool,
+    /// The operator gives the store's pods no seccomp profile and drops no capabilities, and
+    /// offers no setting for either (Zalando's Spilo): the namespace can enforce Pod Security
+    /// `baseline` at most.
+    pub baseline_pods: bool,
 }
 
 /// Pods an operator starts next to a store that NetworkPolicies must admit, as the operator

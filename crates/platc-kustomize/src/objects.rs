@@ -337,18 +337,18 @@ pub(crate) fn pod_disruption_budget(svc: &ServiceIr) -> Yaml {
 
 pub(crate) fn namespace(ir: &Ir, app: &AppIr, stage: &AppStageIr) -> Yaml {
     let version = format!("v{}", ir.platform.kubernetes);
-    // Zalando's operator gives Spilo (and its pooler and backup) containers no seccomp profile
-    // and no dropped capabilities, and offers no setting for either: the `restricted` profile
-    // would refuse them. Such namespaces enforce `baseline` and keep auditing and warning at
-    // `restricted`, so every other pod's deviation stays visible.
-    let zalando = stage.workloads.iter().any(|w| {
-        [&w.database, &w.cache].into_iter().flatten().any(|s| {
-            s.placement == platc_ir::Placement::Operator && s.engine == platc_ir::Engine::Postgresql
-        })
+    // Where an operator's pods cannot meet `restricted` (see `OperatorAccess::baseline_pods`),
+    // the namespace enforces `baseline` and keeps auditing and warning at `restricted`, so
+    // every other pod's deviation stays visible.
+    let baseline = stage.workloads.iter().any(|w| {
+        [&w.database, &w.cache]
+            .into_iter()
+            .flatten()
+            .any(|s| s.operator.as_ref().is_some_and(|o| o.baseline_pods))
     });
     let mut l = Mapping::new();
     for mode in ["enforce", "audit", "warn"] {
-        let level = if zalando && mode == "enforce" {
+        let level = if baseline && mode == "enforce" {
             "baseline"
         } else {
             "restricted"
@@ -372,7 +372,7 @@ pub(crate) fn namespace(ir: &Ir, app: &AppIr, stage: &AppStageIr) -> Yaml {
                 let mut m = Mapping::new()
                     .with("name", stage.namespace.as_str())
                     .with("labels", l);
-                if zalando {
+                if baseline {
                     m.insert(
                         "annotations",
                         Mapping::new().with(

@@ -157,17 +157,11 @@ pub fn world(ir: &Ir) -> World {
                     }
                     if let Some(op) = &store.operator {
                         // The operator runs in the core namespace; named by its release.
-                        let id = op
-                            .pods
-                            .labels
-                            .get("app.kubernetes.io/instance")
-                            .cloned()
-                            .unwrap_or_else(|| "operator".to_string());
                         w.namespaces
                             .entry(op.pods.namespace.clone())
                             .or_insert_with(|| ns_labels(&op.pods.namespace, &[]));
                         w.endpoints.push(Endpoint::Pod {
-                            id,
+                            id: op.release.to_string(),
                             stage: None,
                             namespace: op.pods.namespace.clone(),
                             labels: op.pods.labels.clone(),

@@ -332,7 +332,7 @@ fn declared(ir: &Ir, endpoints: &[Endpoint]) -> BTreeSet<Edge> {
                             // The operator manages the store's pods; Patroni's pods talk to
                             // each other's REST API and to the Kubernetes API.
                             if let Some(op) = &store.operator {
-                                let operator = op.pods.labels["app.kubernetes.io/instance"].clone();
+                                let operator = op.release.to_string();
                                 for &port in &op.ports {
                                     e.insert((
                                         stage.stage.clone(),
