@@ -532,6 +532,29 @@ pub(crate) fn connection_config_map(svc: &ServiceIr, w: &WorkloadIr) -> Option<Y
 }
 
 fn external_secret(name: &str, labels: &Labels, store: &str, source: Mapping) -> Yaml {
+    templated_external_secret(name, labels, store, source, None)
+}
+
+/// An ExternalSecret whose target Secret is built from `template` (External Secrets' template
+/// engine v2: literal values and `{{ .key }}` of the fetched data) instead of the data as is.
+fn templated_external_secret(
+    name: &str,
+    labels: &Labels,
+    store: &str,
+    source: Mapping,
+    template: Option<Mapping>,
+) -> Yaml {
+    let mut target = Mapping::new()
+        .with("name", name)
+        .with("creationPolicy", "Owner");
+    if let Some(data) = template {
+        target.insert(
+            "template",
+            Mapping::new()
+                .with("engineVersion", "v2")
+                .with("data", data),
+        );
+    }
     let mut spec = Mapping::new()
         .with("refreshInterval", "1h")
         .with(
@@ -540,12 +563,7 @@ fn external_secret(name: &str, labels: &Labels, store: &str, source: Mapping) ->
                 .with("kind", "ClusterSecretStore")
                 .with("name", store),
         )
-        .with(
-            "target",
-            Mapping::new()
-                .with("name", name)
-                .with("creationPolicy", "Owner"),
-        );
+        .with("target", target);
     for (k, v) in source.into_entries() {
         spec.insert(k, v);
     }
@@ -555,6 +573,15 @@ fn external_secret(name: &str, labels: &Labels, store: &str, source: Mapping) ->
         .with("metadata", metadata(name, labels))
         .with("spec", spec)
         .into()
+}
+
+/// One `spec.data` entry: the secret manager entry `key`'s `property` as the Secret's
+/// `secret_key`.
+fn remote_item(secret_key: &str, key: &str, property: &str) -> Yaml {
+    Yaml::Map(Mapping::new().with("secretKey", secret_key).with(
+        "remoteRef",
+        Mapping::new().with("key", key).with("property", property),
+    ))
 }
 
 /// The ExternalSecrets of one workload: a Secret per store from its stage-scoped key, and one
@@ -578,16 +605,6 @@ pub(crate) fn external_secrets(svc: &ServiceIr, w: &WorkloadIr, store: &str) -> 
         })
         .collect();
     if let Some(e) = &w.events {
-        let item = |key: &str, remote: &str, property: &str| {
-            Yaml::Map(
-                Mapping::new().with("secretKey", key).with(
-                    "remoteRef",
-                    Mapping::new()
-                        .with("key", remote)
-                        .with("property", property),
-                ),
-            )
-        };
         out.push(external_secret(
             &e.credentials_secret,
             &svc.labels,
@@ -595,8 +612,8 @@ pub(crate) fn external_secrets(svc: &ServiceIr, w: &WorkloadIr, store: &str) -> 
             Mapping::new().with(
                 "data",
                 Yaml::Seq(vec![
-                    item("password", &e.user, "password"),
-                    item("ca.crt", &e.ca_secret, "ca.crt"),
+                    remote_item("password", &e.user, "password"),
+                    remote_item("ca.crt", &e.ca_secret, "ca.crt"),
                 ]),
             ),
         ));
@@ -615,16 +632,7 @@ pub(crate) fn external_secrets(svc: &ServiceIr, w: &WorkloadIr, store: &str) -> 
                     Yaml::Seq(
                         b.credential_keys()
                             .iter()
-                            .map(|k| {
-                                Yaml::Map(
-                                    Mapping::new().with("secretKey", *k).with(
-                                        "remoteRef",
-                                        Mapping::new()
-                                            .with("key", b.secret_path.as_str())
-                                            .with("property", *k),
-                                    ),
-                                )
-                            })
+                            .map(|k| remote_item(k, &b.secret_path, k))
                             .collect(),
                     ),
                 ),
@@ -635,16 +643,7 @@ pub(crate) fn external_secrets(svc: &ServiceIr, w: &WorkloadIr, store: &str) -> 
         let data = svc
             .secrets
             .iter()
-            .map(|name| {
-                Yaml::Map(
-                    Mapping::new().with("secretKey", name.as_str()).with(
-                        "remoteRef",
-                        Mapping::new()
-                            .with("key", w.secrets_path.as_str())
-                            .with("property", name.as_str()),
-                    ),
-                )
-            })
+            .map(|name| remote_item(name, &w.secrets_path, name))
             .collect();
         out.push(external_secret(
             &format!("{}-secrets", svc.name),
@@ -695,37 +694,18 @@ pub(crate) fn zalando_backup_env(app: &AppIr, stage: &AppStageIr, store: &str) -
             other => other,
         };
         template.insert(env, format!("{{{{ .{key} }}}}"));
-        remote.push(Yaml::Map(
-            Mapping::new().with("secretKey", key).with(
-                "remoteRef",
-                Mapping::new()
-                    .with("key", b.secret_path.as_str())
-                    .with("property", key),
-            ),
-        ));
+        remote.push(remote_item(key, &b.secret_path, key));
     }
     let mut labels = Labels::new();
     labels.insert("app.kubernetes.io/managed-by".into(), "platc".into());
     labels.insert("app.kubernetes.io/part-of".into(), app.name.clone());
-    let Yaml::Map(mut doc) = external_secret(
+    Some(templated_external_secret(
         &b.credentials_secret,
         &labels,
         store,
         Mapping::new().with("data", Yaml::Seq(remote)),
-    ) else {
-        return None;
-    };
-    if let Some(Yaml::Map(spec)) = doc.get_mut("spec") {
-        if let Some(Yaml::Map(target)) = spec.get_mut("target") {
-            target.insert(
-                "template",
-                Mapping::new()
-                    .with("engineVersion", "v2")
-                    .with("data", template),
-            );
-        }
-    }
-    Some(Yaml::Map(doc))
+        Some(template),
+    ))
 }
 
 /// Container env, mounts and pod volumes that hand the workload its connection data and
