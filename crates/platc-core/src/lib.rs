@@ -238,16 +238,6 @@ fn with_namespace(doc: Yaml, namespace: &str) -> Yaml {
     Yaml::Map(out)
 }
 
-/// The Service port name a protocol gets (as platc-kustomize names it).
-fn port_name(p: Protocol) -> &'static str {
-    match p {
-        Protocol::Http => "http",
-        Protocol::Https => "https",
-        Protocol::Grpc => "grpc",
-        Protocol::Tcp => "tcp",
-    }
-}
-
 /// The ServiceMonitor (`monitoring.coreos.com/v1`) of one service, for its app overlay (the
 /// namespace comes from the overlay). It selects the service's Service by its selector labels
 /// and scrapes `metrics.path` on the port named `metrics` when metrics have a port of their
@@ -260,7 +250,7 @@ pub fn service_monitor(_ir: &Ir, _app: &AppIr, svc: &ServiceIr) -> Yaml {
     let port = if own_port {
         "metrics"
     } else {
-        port_name(svc.protocol)
+        platc_ir::port_name(svc.protocol)
     };
     let mut endpoint = Mapping::new()
         .with("port", port)

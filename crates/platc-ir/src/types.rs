@@ -259,6 +259,17 @@ pub struct TopicIr {
     pub topic: String,
 }
 
+/// The name of a service's port (and the Service's `targetPort`): the Deployment, the Service
+/// and the ServiceMonitor must agree on it.
+pub fn port_name(p: Protocol) -> &'static str {
+    match p {
+        Protocol::Http => "http",
+        Protocol::Https => "https",
+        Protocol::Grpc => "grpc",
+        Protocol::Tcp => "tcp",
+    }
+}
+
 /// The topic of `event` in `stage`.
 pub fn event_topic(stage: &str, event: &str) -> String {
     format!("{stage}.{event}")

@@ -21,15 +21,6 @@ fn metadata(name: &str, l: &Labels) -> Mapping {
     Mapping::new().with("name", name).with("labels", labels(l))
 }
 
-fn port_name(p: Protocol) -> &'static str {
-    match p {
-        Protocol::Http => "http",
-        Protocol::Https => "https",
-        Protocol::Grpc => "grpc",
-        Protocol::Tcp => "tcp",
-    }
-}
-
 pub(crate) fn service_account(svc: &ServiceIr) -> Yaml {
     Mapping::new()
         .with("apiVersion", "v1")
@@ -46,9 +37,9 @@ fn has_metrics_port(svc: &ServiceIr) -> bool {
 pub(crate) fn service(svc: &ServiceIr) -> Yaml {
     let mut ports = vec![Yaml::Map(
         Mapping::new()
-            .with("name", port_name(svc.protocol))
+            .with("name", platc_ir::port_name(svc.protocol))
             .with("port", i64::from(svc.port))
-            .with("targetPort", port_name(svc.protocol))
+            .with("targetPort", platc_ir::port_name(svc.protocol))
             .with("protocol", "TCP")
             .with("appProtocol", app_protocol(svc.protocol)),
     )];
@@ -86,7 +77,7 @@ fn app_protocol(p: Protocol) -> &'static str {
 }
 
 fn probe(svc: &ServiceIr, p: &Probe, initial_delay: i64) -> Yaml {
-    let port = port_name(svc.protocol);
+    let port = platc_ir::port_name(svc.protocol);
     let mut m = Mapping::new();
     match p {
         Probe::Http { path, scheme_https } => {
@@ -143,7 +134,7 @@ pub(crate) fn deployment(svc: &ServiceIr) -> Yaml {
     let s = &svc.base;
     let mut ports = vec![Yaml::Map(
         Mapping::new()
-            .with("name", port_name(svc.protocol))
+            .with("name", platc_ir::port_name(svc.protocol))
             .with("containerPort", i64::from(svc.port))
             .with("protocol", "TCP"),
     )];
