@@ -542,14 +542,7 @@ fn rds(stage: &Stage, store: &Store, body: &mut Body) -> Result<(), EmitError> {
         b.blank();
         backup_comment(b, &ds.backup.schedule, retention_note.as_deref());
         b.attr("backup_retention_period", retention);
-        if let Some((h, m)) = daily_time(&ds.backup.schedule) {
-            let start = h * 60 + m;
-            b.attr("backup_window", format!("{}-{}", hhmm(start), hhmm(start + 30)));
-            b.attr(
-                "maintenance_window",
-                format!("{}-{}", day_hhmm(start + 60), day_hhmm(start + 120)),
-            );
-        }
+        backup_windows(b, &ds.backup.schedule, "backup_window", "maintenance_window");
         b.attr("delete_automated_backups", false);
         b.attr("skip_final_snapshot", false);
         b.attr("final_snapshot_identifier", format!("{base}-final"));
@@ -582,6 +575,19 @@ fn rds(stage: &Stage, store: &Store, body: &mut Body) -> Result<(), EmitError> {
         body.blank();
     }
     Ok(())
+}
+
+/// For a daily schedule: the backup window (its half hour) and the weekly maintenance window
+/// (the hour after), under the attribute names of the resource (RDS, DocumentDB).
+fn backup_windows(b: &mut Body, schedule: &str, backup: &'static str, maintenance: &'static str) {
+    if let Some((h, m)) = daily_time(schedule) {
+        let start = h * 60 + m;
+        b.attr(backup, format!("{}-{}", hhmm(start), hhmm(start + 30)));
+        b.attr(
+            maintenance,
+            format!("{}-{}", day_hhmm(start + 60), day_hhmm(start + 120)),
+        );
+    }
 }
 
 fn backup_comment(b: &mut Body, schedule: &str, clamp_note: Option<&str>) {
@@ -666,14 +672,12 @@ fn docdb(stage: &Stage, store: &Store, body: &mut Body) {
         b.blank();
         backup_comment(b, &ds.backup.schedule, retention_note.as_deref());
         b.attr("backup_retention_period", retention);
-        if let Some((h, m)) = daily_time(&ds.backup.schedule) {
-            let start = h * 60 + m;
-            b.attr("preferred_backup_window", format!("{}-{}", hhmm(start), hhmm(start + 30)));
-            b.attr(
-                "preferred_maintenance_window",
-                format!("{}-{}", day_hhmm(start + 60), day_hhmm(start + 120)),
-            );
-        }
+        backup_windows(
+            b,
+            &ds.backup.schedule,
+            "preferred_backup_window",
+            "preferred_maintenance_window",
+        );
         b.attr("deletion_protection", true);
         b.attr("skip_final_snapshot", false);
         b.attr("final_snapshot_identifier", format!("{base}-final"));
