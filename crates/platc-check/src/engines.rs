@@ -13,36 +13,8 @@ pub fn supported_versions(engine: Engine, placement: Placement) -> &'static [&'s
     match (engine, placement) {
         (Postgresql, InCluster | Operator | StatefulSet) => &["14", "15", "16", "17"],
         (Postgresql, Managed) => &["14", "15", "16", "17"],
-        (Mysql, InCluster | Managed) => &["8.0", "8.4"],
-        // Refused, for now. What the MySQL Operator for Kubernetes (mysql/mysql-operator, tag
-        // 9.1.0-2.2.2; chart files in tests/data/helm/mysql-operator/) needs, as read from its
-        // source, and what platc does not emit yet:
-        // - The operator: its chart has no securityContext or resources values and its
-        //   Deployment sets no seccomp profile, so the `restricted` core namespace refuses its
-        //   pod; it needs a namespace of its own at `baseline` (or a post-renderer, which the
-        //   workflows' plain `helm upgrade --install` does not use). Its pod is labelled only
-        //   `name: mysql-operator`; it connects to the servers on 3306 (MySQL Shell) and 33060
-        //   (its group monitor uses the X protocol).
-        // - The servers (StatefulSet, pods `component: mysqld`, `mysql.oracle.com/cluster:
-        //   <name>`): 3306, 33060 and 33061 (Group Replication) among themselves; an init
-        //   container `fixdatadir` runs as root with CHOWN/FOWNER unless
-        //   `datadirPermissions.setRightsUsingInitContainer` is false, a key the catalog's
-        //   InnoDBCluster schema (2024-06, checked by the conformance tools) does not have; so
-        //   the app namespace must enforce `baseline`, as for Zalando. The sidecar calls the
-        //   Kubernetes API.
-        // - MySQL Router (Deployment, pods `component: mysqlrouter`): the Service `<name>`
-        //   maps 3306 to the pods' 6446 (6447-6450, 8443 REST), so the service's egress must
-        //   name 6446, not the store port: the IR's satellites have one port for both sides.
-        //   Routers connect to the servers on 3306 and 33060.
-        // - Backups: the dump Job's pod has no `runAsNonRoot` or seccomp profile and no podSpec
-        //   setting (again `baseline`), calls the Kubernetes API, and needs `podLabels` of its
-        //   own for NetworkPolicies; S3 storage wants an AWS config/credentials file Secret, not
-        //   the keys the stage's backup-storage entry holds; a PVC dump has no retention.
-        // - The InnoDBCluster admits only `metadata.name`: it must live outside the overlay's
-        //   kustomization, applied with `kubectl apply --namespace`; the operator creates no
-        //   application user or database, so a Job with the root credentials must.
-        // MySQL runs in-cluster (Helm, with dumps and binlog copies) or managed instead.
-        (Mysql, Operator) => &[],
+        // The MySQL Operator (9.1.0-2.2.2) runs 8.0.x and 8.4.x servers.
+        (Mysql, InCluster | Operator | Managed) => &["8.0", "8.4"],
         (Mysql, StatefulSet) => &[],
         (Mongodb, InCluster | Operator) => &["6.0", "7.0", "8.0"],
         (Mongodb, Managed) => &["6.0", "7.0", "8.0"],

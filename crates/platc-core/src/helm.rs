@@ -60,6 +60,11 @@ pub const REPOSITORIES: &[Repository] = &[
         oci: false,
     },
     Repository {
+        name: "mysql-operator",
+        url: "https://mysql.github.io/mysql-operator/",
+        oci: false,
+    },
+    Repository {
         name: "strimzi",
         url: "quay.io/strimzi-helm",
         oci: true,
@@ -229,6 +234,17 @@ pub fn releases(ir: &Ir) -> Vec<Release> {
             redis_operator(),
         ));
     }
+    if placed.contains(&Engine::Mysql) {
+        out.push(Release {
+            namespace: platc_ir::mysql_operator_namespace(&ir.core.namespace),
+            ..operator(
+                platc_ir::MYSQL_OPERATOR,
+                "mysql-operator",
+                "2.2.2",
+                mysql_operator(),
+            )
+        });
+    }
     out
 }
 
@@ -318,6 +334,21 @@ fn redis_operator() -> Yaml {
         .with(
             "securityContext",
             restricted_container().with("runAsUser", 1000_i64),
+        )
+        .into()
+}
+
+/// The MySQL Operator (watches every namespace). Its chart has values for images only: no
+/// resources and no security context (the pod runs as a non-root user without capabilities,
+/// but with no seccomp profile), hence its own `baseline` namespace. The image tag defaults to
+/// the chart's appVersion (9.1.0-2.2.2); the server and router images it starts are pinned by
+/// each InnoDBCluster's `version`.
+fn mysql_operator() -> Yaml {
+    Mapping::new()
+        .with("image", Mapping::new().with("pullPolicy", "IfNotPresent"))
+        .with(
+            "envs",
+            Mapping::new().with("imagesPullPolicy", "IfNotPresent"),
         )
         .into()
 }

@@ -86,11 +86,7 @@ pub const POLICY_FILE: &str = "network-isolation.yaml";
 /// The namespace of node-exporter (host network, host PID, host file system: Pod Security
 /// `privileged`), `<core namespace>-node-exporter`, the core part shortened to stay a DNS label.
 pub fn node_exporter_namespace(ir: &Ir) -> String {
-    const SUFFIX: &str = "-node-exporter";
-    let core = ir.core.namespace.as_str();
-    let keep = core.len().min(63 - SUFFIX.len());
-    let head = core.get(..keep).unwrap_or(core).trim_end_matches('-');
-    format!("{head}{SUFFIX}")
+    platc_ir::core_sub_namespace(&ir.core.namespace, "-node-exporter")
 }
 
 /// The lines a human needs, as YAML comments after the header.
@@ -165,7 +161,7 @@ pub fn emit(ir: &Ir) -> Result<FileTree, EmitError> {
 
     let policies: Vec<Yaml> = policies::policies(ir)
         .iter()
-        .map(|p| with_namespace(p.to_yaml(), &ir.core.namespace))
+        .map(|p| with_namespace(p.to_yaml(), &p.namespace))
         .collect();
     put(&mut tree, POLICY_FILE, &[], &policies)?;
     resources.push(POLICY_FILE);

@@ -48,9 +48,16 @@ fn object(api_version: &str, kind: &str, metadata: Mapping) -> Mapping {
 }
 
 fn namespace(ir: &Ir, name: &str, level: &str) -> Yaml {
+    namespace_enforcing(ir, name, level, level, None)
+}
+
+/// A namespace that enforces `enforce` and audits and warns at `level`; `why` (an annotation)
+/// says why the two differ.
+fn namespace_enforcing(ir: &Ir, name: &str, enforce: &str, level: &str, why: Option<&str>) -> Yaml {
     let version = format!("v{}", ir.platform.kubernetes);
     let mut labels = Mapping::new();
     for mode in ["enforce", "audit", "warn"] {
+        let level = if mode == "enforce" { enforce } else { level };
         labels.insert(format!("pod-security.kubernetes.io/{mode}"), level);
         labels.insert(
             format!("pod-security.kubernetes.io/{mode}-version"),
@@ -58,12 +65,14 @@ fn namespace(ir: &Ir, name: &str, level: &str) -> Yaml {
         );
     }
     labels.extend(common_labels());
-    object(
-        "v1",
-        "Namespace",
-        Mapping::new().with("name", name).with("labels", labels),
-    )
-    .into()
+    let mut meta = Mapping::new().with("name", name).with("labels", labels);
+    if let Some(why) = why {
+        meta.insert(
+            "annotations",
+            Mapping::new().with("platc.dev/pod-security", why),
+        );
+    }
+    object("v1", "Namespace", meta).into()
 }
 
 /// The core namespace (Pod Security `restricted`) and the node-exporter namespace
@@ -129,10 +138,20 @@ pub(crate) fn external_dns_azure_missing(ir: &Ir) -> Vec<&'static str> {
 }
 
 pub(crate) fn namespaces(ir: &Ir) -> Vec<Yaml> {
-    vec![
+    let mut out = vec![
         namespace(ir, &ir.core.namespace, "restricted"),
         namespace(ir, &crate::node_exporter_namespace(ir), "privileged"),
-    ]
+    ];
+    if crate::helm::operator_engines(ir).contains(&platc_ir::Engine::Mysql) {
+        out.push(namespace_enforcing(
+            ir,
+            &platc_ir::mysql_operator_namespace(&ir.core.namespace),
+            "baseline",
+            "restricted",
+            Some("baseline enforced: the mysql-operator chart sets no seccomp profile on the operator's pod and has no value for one; audit and warn stay restricted"),
+        ));
+    }
+    out
 }
 
 fn cluster_issuer(ir: &Ir, name: &str, server: &str, email: &str) -> Yaml {

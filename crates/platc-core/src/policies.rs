@@ -17,7 +17,7 @@
 //! | `cert-manager-metrics`, `external-dns`, `external-secrets-metrics`, `kube-state-metrics` | the component | ingress from Prometheus on its metrics port |
 //! | `prometheus` | Prometheus | egress to every pod (it scrapes what ServiceMonitors name; targets' own policies decide), TCP 9100/10250 to node addresses (node-exporter, kubelet); ingress from Grafana and itself |
 //! | `alertmanager`, `grafana` | the component | Prometheus/Grafana to Alertmanager 9093, Grafana to Prometheus 9090, Alertmanager gossip 9094 |
-//! | `postgres-operator`, `psmdb-operator`, `redis-operator` (when a stage places a store with `operator`) | the operator | egress to exactly the pods of the stores it runs (exact namespace and labels) on the ports it manages them through |
+//! | `postgres-operator`, `psmdb-operator`, `redis-operator`, `mysql-operator` (when a stage places a store with `operator`) | the operator | egress to exactly the pods of the stores it runs (exact namespace and labels) on the ports it manages them through; the MySQL Operator's own namespace also gets `default-deny-all`, `allow-dns` and `allow-kube-apiserver` (443/6443) |
 //! | `strimzi-cluster-operator`, `kafka-cluster`, `kafka-clients` (event bus) | operator, Kafka pods | operator to Kafka 9090/9091/8443; Kafka pods among each other 9090/9091; every publishing/subscribing service (exact namespace and pods, every stage) to the TLS listener |
 //!
 //! Node-exporter runs with `hostNetwork` in its own namespace; NetworkPolicies do not apply to
@@ -117,9 +117,19 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn policy(&self, name: &str, purpose: &str, selected: Selector) -> NetworkPolicy {
+        self.policy_in(&self.ir.core.namespace, name, purpose, selected)
+    }
+
+    fn policy_in(
+        &self,
+        namespace: &str,
+        name: &str,
+        purpose: &str,
+        selected: Selector,
+    ) -> NetworkPolicy {
         NetworkPolicy {
             name: name.to_string(),
-            namespace: self.ir.core.namespace.clone(),
+            namespace: namespace.to_string(),
             labels: labels(&[
                 ("app.kubernetes.io/managed-by", "platc"),
                 ("app.kubernetes.io/part-of", crate::objects::PART_OF),
@@ -317,11 +327,13 @@ pub fn policies(ir: &Ir) -> Vec<NetworkPolicy> {
 
 /// Each database operator reaches exactly the pods of the stores it runs (exact namespace,
 /// the store's pod labels) on the ports it manages them through; the store side admits it in
-/// the app overlay. Kubernetes API access is in `allow-kube-apiserver-and-https`.
+/// the app overlay. Kubernetes API access is in `allow-kube-apiserver-and-https`. An operator
+/// in a namespace of its own (the MySQL Operator) gets that namespace's default deny, DNS and
+/// Kubernetes API (443/6443) policies too.
 fn database_operators(cx: &Ctx<'_>) -> Vec<NetworkPolicy> {
     use std::collections::BTreeMap;
-    // release -> (operator pods, rules in app, stage, service order)
-    let mut by_operator: BTreeMap<&str, (Labels, Vec<Rule>)> = BTreeMap::new();
+    // release -> (operator namespace, operator pods, rules in app, stage, service order)
+    let mut by_operator: BTreeMap<&str, (&str, Labels, Vec<Rule>)> = BTreeMap::new();
     for app in &cx.ir.apps {
         for stage in &app.stages {
             for w in &stage.workloads {
@@ -333,8 +345,14 @@ fn database_operators(cx: &Ctx<'_>) -> Vec<NetworkPolicy> {
                     };
                     by_operator
                         .entry(op.release)
-                        .or_insert_with(|| (op.pods.labels.clone(), Vec::new()))
-                        .1
+                        .or_insert_with(|| {
+                            (
+                                op.pods.namespace.as_str(),
+                                op.pods.labels.clone(),
+                                Vec::new(),
+                            )
+                        })
+                        .2
                         .push(Rule {
                             peers: vec![in_namespace(&stage.namespace, Selector::labels(pods))],
                             ports: tcp(&op.ports),
@@ -343,14 +361,50 @@ fn database_operators(cx: &Ctx<'_>) -> Vec<NetworkPolicy> {
             }
         }
     }
-    by_operator
-        .into_iter()
-        .map(|(release, (pods, rules))| {
-            let mut p = cx.policy(release, "database-operator", Selector::labels(&pods));
-            p.egress = Some(rules);
-            p
-        })
-        .collect()
+    let mut out = Vec::new();
+    for (release, (namespace, pods, rules)) in by_operator {
+        if namespace != cx.ir.core.namespace {
+            let mut deny = cx.policy_in(
+                namespace,
+                "default-deny-all",
+                "default-deny",
+                Selector::default(),
+            );
+            deny.ingress = Some(Vec::new());
+            deny.egress = Some(Vec::new());
+            out.push(deny);
+            let dns_peer = &cx.ir.core.peers.dns;
+            let mut dns = cx.policy_in(namespace, "allow-dns", "dns", Selector::default());
+            dns.egress = Some(vec![Rule {
+                peers: vec![in_namespace(
+                    &dns_peer.namespace,
+                    Selector::labels(&dns_peer.labels),
+                )],
+                ports: vec![udp(53), PortSpec::tcp(53)],
+            }]);
+            out.push(dns);
+            let mut api = cx.policy_in(
+                namespace,
+                "allow-kube-apiserver",
+                "apiserver",
+                Selector::default(),
+            );
+            api.egress = Some(vec![Rule {
+                peers: anywhere(),
+                ports: tcp(&[443, 6443]),
+            }]);
+            out.push(api);
+        }
+        let mut p = cx.policy_in(
+            namespace,
+            release,
+            "database-operator",
+            Selector::labels(&pods),
+        );
+        p.egress = Some(rules);
+        out.push(p);
+    }
+    out
 }
 
 fn ingress_controller(cx: &Ctx<'_>) -> NetworkPolicy {

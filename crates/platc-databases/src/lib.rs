@@ -58,6 +58,42 @@ pub fn store_files(
     vec![(file_name(store), objects)]
 }
 
+/// Folder (under `apps/<app>/`) of the objects applied with `kubectl apply --namespace` rather
+/// than through a kustomization: `operator-clusters/<stage>/`.
+pub const CLUSTER_DIR: &str = "operator-clusters";
+
+/// Files, relative to `apps/<app>/`, of the store's objects that cannot go through the
+/// overlay's kustomization (an operator-placed MySQL store's InnoDBCluster, whose schema admits
+/// no namespace and no labels); empty for every other store.
+pub fn cluster_files(
+    ir: &Ir,
+    app: &AppIr,
+    stage: &AppStageIr,
+    svc: &ServiceIr,
+    store: &DataStoreIr,
+) -> Vec<(String, Vec<Yaml>)> {
+    if !applied_with_namespace(store) {
+        return Vec::new();
+    }
+    let cx = Cx {
+        ir,
+        app,
+        stage,
+        svc,
+        store,
+    };
+    vec![(
+        format!("{CLUSTER_DIR}/{}/{}.yaml", stage.stage, store.name),
+        vec![operator::innodb_cluster(&cx).into()],
+    )]
+}
+
+/// Whether some of `store`'s objects are applied with `kubectl apply --namespace` (see
+/// [`cluster_files`]).
+pub fn applied_with_namespace(store: &DataStoreIr) -> bool {
+    store.placement == Placement::Operator && store.engine == platc_ir::Engine::Mysql
+}
+
 /// `databases/<store>.yaml`.
 pub fn file_name(store: &DataStoreIr) -> String {
     format!("databases/{}.yaml", store.name)

@@ -25,8 +25,9 @@ pub(crate) fn credential_keys(engine: Engine) -> Vec<&'static str> {
         Engine::Mongodb => vec![PASSWORD_KEY],
         // Spotahome: `auth.secretPath` must hold the key `password`.
         Engine::Redis => vec![PASSWORD_KEY],
-        // Oracle: `spec.secretName` holds the root account (fixed key names).
-        Engine::Mysql => vec!["rootUser", "rootHost", "rootPassword"],
+        // Oracle: `spec.secretName` holds the root account (fixed key names); platc's user job
+        // sets the service user's `password`.
+        Engine::Mysql => vec!["rootUser", "rootHost", "rootPassword", PASSWORD_KEY],
     }
 }
 
@@ -385,18 +386,229 @@ fn mysql_version(version: &str) -> &'static str {
     }
 }
 
+/// The metrics sidecar of the servers (mysqld_exporter on 9104, `DataStoreIr::metrics_port`).
+const MYSQLD_EXPORTER_IMAGE: &str = "prom/mysqld-exporter:v0.15.1";
+
+/// The server image of the store's version (also the user job's: it has the `mysql` client).
+fn mysql_server_image(version: &str) -> String {
+    format!(
+        "container-registry.oracle.com/mysql/community-server:{}",
+        mysql_version(version)
+    )
+}
+
+/// The satellite of `role` the IR decided for the store (its pods' labels).
+fn satellite_labels(cx: &Cx<'_>, role: &str) -> platc_ir::Labels {
+    cx.store
+        .satellites
+        .iter()
+        .find(|s| s.role == role)
+        .map(|s| s.labels.clone())
+        .unwrap_or_default()
+}
+
+/// The objects of an operator-placed MySQL store that go through the overlay: the job that
+/// creates the service's database and user (the operator creates neither). The InnoDBCluster
+/// itself cannot (see [`innodb_cluster`]).
 fn oracle(cx: &Cx<'_>) -> Vec<Yaml> {
+    vec![user_setup_job(cx).into()]
+}
+
+/// Where the MySQL user job reads the credentials Secret.
+const CREDENTIALS_MOUNT: &str = "/credentials";
+
+/// The user job's script. It waits for the router (the job is applied with the overlay, before
+/// the cluster exists), writes a client option file with the root account, then creates the
+/// database and the service's user, sets its password from the Secret (so a rotated password
+/// takes effect on the next run) and grants it everything on its own database only. SQL string
+/// literals escape `\` and `'`; the names are platc's identifiers (`[a-z0-9_]`).
+const USER_SETUP_SCRIPT: &str = r#"set -eu
+umask 077
+sql_string() { sed -e 's/\\/\\\\/g' -e "s/'/\\\\'/g" "$1"; }
+option_value() { sed -e 's/\\/\\\\/g' "$1"; }
+cnf=/tmp/client.cnf
+printf '[client]\nuser="%s"\npassword="%s"\nhost=%s\nport=%s\nssl-mode=REQUIRED\n' \
+  "$(option_value /credentials/rootUser)" "$(option_value /credentials/rootPassword)" \
+  "$MYSQL_HOST" "$MYSQL_PORT" >"$cnf"
+until mysql --defaults-extra-file="$cnf" --execute 'SELECT 1' >/dev/null 2>&1; do
+  echo "waiting for $MYSQL_HOST:$MYSQL_PORT"
+  sleep 10
+done
+password=$(sql_string /credentials/password)
+mysql --defaults-extra-file="$cnf" <<SQL
+CREATE DATABASE IF NOT EXISTS \`$DB_NAME\`;
+CREATE USER IF NOT EXISTS '$DB_USER'@'%' IDENTIFIED BY '$password' REQUIRE SSL;
+ALTER USER '$DB_USER'@'%' IDENTIFIED BY '$password' REQUIRE SSL;
+GRANT ALL PRIVILEGES ON \`$DB_NAME\`.* TO '$DB_USER'@'%';
+SQL
+echo "database $DB_NAME and user $DB_USER are in place"
+"#;
+
+fn user_setup_job(cx: &Cx<'_>) -> Mapping {
     let store = cx.store;
-    let backup_claim = format!("{}-backup", store.name);
-    let pod_labels = label_map(&cx.pod_labels());
-    let spec = Mapping::new()
+    let host = store.host.as_deref().unwrap_or(store.name.as_str());
+    let env = |name: &str, value: &str| -> Yaml {
+        Mapping::new()
+            .with("name", name)
+            .with("value", value)
+            .into()
+    };
+    let item = |key: &str| -> Yaml { Mapping::new().with("key", key).with("path", key).into() };
+    let container = Mapping::new()
+        .with("name", "user-setup")
+        .with("image", mysql_server_image(&store.version))
+        .with("imagePullPolicy", "Always")
+        .with(
+            "command",
+            Yaml::Seq(vec![
+                "/bin/bash".into(),
+                "-c".into(),
+                USER_SETUP_SCRIPT.into(),
+            ]),
+        )
+        .with(
+            "env",
+            Yaml::Seq(vec![
+                env("MYSQL_HOST", host),
+                env("MYSQL_PORT", &store.port.to_string()),
+                env("DB_NAME", &store.database),
+                env("DB_USER", &store.user),
+            ]),
+        )
+        .with("resources", resources(SMALL))
+        .with(
+            "securityContext",
+            Mapping::new()
+                .with("allowPrivilegeEscalation", false)
+                .with("privileged", false)
+                .with("readOnlyRootFilesystem", true)
+                .with("runAsNonRoot", true)
+                .with("capabilities", Mapping::new().with("drop", strs(&["ALL"]))),
+        )
+        .with(
+            "volumeMounts",
+            Yaml::Seq(vec![
+                Mapping::new()
+                    .with("name", "credentials")
+                    .with("mountPath", CREDENTIALS_MOUNT)
+                    .with("readOnly", true)
+                    .into(),
+                Mapping::new()
+                    .with("name", "tmp")
+                    .with("mountPath", "/tmp")
+                    .into(),
+            ]),
+        );
+    let pod = Mapping::new()
+        .with("restartPolicy", "Never")
+        .with("automountServiceAccountToken", false)
+        .with(
+            "securityContext",
+            Mapping::new()
+                .with("runAsNonRoot", true)
+                // The client needs no file of the image's users: a high uid of its own, and
+                // the group that may read the credentials files.
+                .with("runAsUser", 10001_i64)
+                .with("runAsGroup", 10001_i64)
+                .with("fsGroup", 10001_i64)
+                .with(
+                    "seccompProfile",
+                    Mapping::new().with("type", "RuntimeDefault"),
+                ),
+        )
+        .with("containers", Yaml::Seq(vec![container.into()]))
+        .with(
+            "volumes",
+            Yaml::Seq(vec![
+                Mapping::new()
+                    .with("name", "credentials")
+                    .with(
+                        "secret",
+                        Mapping::new()
+                            .with("secretName", store.credentials_secret.as_str())
+                            .with("defaultMode", 0o440_i64)
+                            .with(
+                                "items",
+                                Yaml::Seq(vec![
+                                    item("rootUser"),
+                                    item("rootPassword"),
+                                    item(PASSWORD_KEY),
+                                ]),
+                            ),
+                    )
+                    .into(),
+                Mapping::new()
+                    .with("name", "tmp")
+                    .with("emptyDir", Mapping::new().with("medium", "Memory"))
+                    .into(),
+            ]),
+        );
+    let template = Mapping::new()
+        .with(
+            "metadata",
+            Mapping::new().with("labels", label_map(&satellite_labels(cx, "user-setup"))),
+        )
+        .with("spec", pod);
+    let mut meta = cx.metadata(&format!("{}-user-setup", store.name), &cx.object_labels());
+    meta.insert(
+        "annotations",
+        Mapping::new().with(
+            "checkov.io/skip1",
+            "CKV_K8S_43=the server image is pinned by its exact version tag, the InnoDBCluster's version",
+        ),
+    );
+    object("batch/v1", "Job", meta).with(
+        "spec",
+        Mapping::new()
+            .with("backoffLimit", 6)
+            // The cluster's first start (servers, group, router) fits in half an hour.
+            .with("activeDeadlineSeconds", 1800)
+            // Removed after it ran: the next deploy runs it again (idempotent, and it applies
+            // a rotated password), and a changed job never meets its immutable predecessor.
+            .with("ttlSecondsAfterFinished", 600)
+            .with("template", template),
+    )
+}
+
+/// The InnoDBCluster of an operator-placed MySQL store. Its schema (CRD `mysql.oracle.com/v2`,
+/// as the conformance tools' catalog records it) admits only `metadata.name` (at most 40
+/// characters): no namespace and no labels, so it cannot go through the overlay's
+/// kustomization (which sets both); it is applied with `kubectl apply --namespace`.
+pub(crate) fn innodb_cluster(cx: &Cx<'_>) -> Mapping {
+    let store = cx.store;
+    let router_instances: i64 = if store.replicas > 1 { 2 } else { 1 };
+    let mut spec = Mapping::new()
+        // The root account (`rootUser`, `rootHost`, `rootPassword`), next to the service's
+        // `password` in the credentials Secret External Secrets writes.
         .with("secretName", store.credentials_secret.as_str())
+        // The servers and the router use certificates the operator generates; the service's
+        // user requires TLS (`REQUIRE SSL`).
         .with("tlsUseSelfSigned", true)
         .with("version", mysql_version(&store.version))
         .with("imagePullPolicy", "Always")
-        // Group Replication needs at least one member; three tolerate one failure.
+        // Group Replication: three members tolerate one failure.
         .with("instances", i64::from(store.replicas.max(1)))
-        .with("router", Mapping::new().with("instances", 1))
+        .with(
+            "router",
+            Mapping::new().with("instances", router_instances).with(
+                "podSpec",
+                Mapping::new()
+                    .with(
+                        "securityContext",
+                        Mapping::new().with(
+                            "seccompProfile",
+                            Mapping::new().with("type", "RuntimeDefault"),
+                        ),
+                    )
+                    .with(
+                        "containers",
+                        Yaml::Seq(vec![Mapping::new()
+                            .with("name", "router")
+                            .with("resources", resources(SMALL))
+                            .into()]),
+                    ),
+            ),
+        )
         .with(
             "datadirVolumeClaimTemplate",
             Mapping::new()
@@ -405,64 +617,83 @@ fn oracle(cx: &Cx<'_>) -> Vec<Yaml> {
         )
         .with(
             "podSpec",
-            Mapping::new().with(
-                "containers",
-                Yaml::Seq(vec![Mapping::new()
-                    .with("name", "mysql")
-                    .with("resources", resources(engine_sizing(store.engine)))
-                    .into()]),
-            ),
+            Mapping::new()
+                // Merged into the operator's pod template (whose containers already drop every
+                // capability and run as `mysql`): with a seccomp profile every container but
+                // the root `fixdatadir` init container meets `restricted`.
+                .with(
+                    "securityContext",
+                    Mapping::new().with(
+                        "seccompProfile",
+                        Mapping::new().with("type", "RuntimeDefault"),
+                    ),
+                )
+                .with(
+                    "containers",
+                    Yaml::Seq(vec![Mapping::new()
+                        .with("name", "mysql")
+                        .with("resources", resources(engine_sizing(store.engine)))
+                        .into()]),
+                ),
         )
         .with(
+            "metrics",
+            Mapping::new()
+                .with("enable", true)
+                .with("image", MYSQLD_EXPORTER_IMAGE)
+                // A ServiceMonitor the operator writes; kube-prometheus-stack selects every one.
+                .with("monitor", true),
+        );
+    if let Some(storage) = &store.backup_storage {
+        let config = storage.credentials_secret.as_str();
+        let target = match storage.cloud {
+            Cloud::Aws | Cloud::Gcp => {
+                let mut s3 = Mapping::new()
+                    .with("bucketName", storage.bucket.as_str())
+                    .with("prefix", storage.prefix.as_str())
+                    .with("config", config)
+                    .with("profile", "default");
+                if storage.cloud == Cloud::Gcp {
+                    // Cloud Storage's S3 interface (HMAC keys).
+                    s3.insert("endpoint", "https://storage.googleapis.com");
+                }
+                Mapping::new().with("s3", s3)
+            }
+            Cloud::Azure => Mapping::new().with(
+                "azure",
+                Mapping::new()
+                    .with("containerName", storage.bucket.as_str())
+                    .with("prefix", storage.prefix.as_str())
+                    .with("config", config),
+            ),
+        };
+        // MySQL Shell's dumpInstance of a member on the IR's schedule, uploaded to the stage's
+        // bucket. The jobs' pods carry the labels of the IR's `backup` satellite. The
+        // operator deletes no dump: retention is the bucket's lifecycle rule.
+        spec.insert(
             "backupProfiles",
             Yaml::Seq(vec![Mapping::new()
                 .with("name", "dump")
-                // The dump job carries the cluster's pod labels, so the store's own
-                // NetworkPolicy lets it reach the instances.
-                .with("podLabels", pod_labels)
-                .with(
-                    "dumpInstance",
-                    Mapping::new().with(
-                        "storage",
-                        Mapping::new().with(
-                            "persistentVolumeClaim",
-                            Mapping::new().with("claimName", backup_claim.as_str()),
-                        ),
-                    ),
-                )
+                .with("podLabels", label_map(&satellite_labels(cx, "backup")))
+                .with("dumpInstance", Mapping::new().with("storage", target))
                 .into()]),
-        )
-        .with(
+        );
+        spec.insert(
             "backupSchedules",
             Yaml::Seq(vec![Mapping::new()
                 .with("name", "scheduled")
                 .with("schedule", store.backup.schedule.as_str())
+                .with("timeZone", "UTC")
                 .with("backupProfileName", "dump")
                 .with("enabled", true)
                 .with("deleteBackupData", false)
                 .into()]),
         );
-    // The InnoDBCluster schema (CRD `mysql.oracle.com/v2`, as the catalog records it) allows
-    // only `metadata.name` (at most 40 characters): no labels, and the namespace comes from the
-    // overlay's kustomization.
-    let cluster = object(
+    }
+    object(
         "mysql.oracle.com/v2",
         "InnoDBCluster",
         Mapping::new().with("name", store.name.as_str()),
     )
-    .with("spec", spec);
-    // The dumps' volume. The operator has no retention for dumps: `backup.retention` is not
-    // applied for this placement yet.
-    let claim = object(
-        "v1",
-        "PersistentVolumeClaim",
-        cx.metadata(&backup_claim, &cx.object_labels()),
-    )
-    .with(
-        "spec",
-        Mapping::new()
-            .with("accessModes", strs(&["ReadWriteOnce"]))
-            .with("resources", storage_request(&store.storage)),
-    );
-    vec![cluster.into(), claim.into()]
+    .with("spec", spec)
 }

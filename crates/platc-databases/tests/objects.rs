@@ -43,8 +43,7 @@ team = "shop-team"
     );
     for (engine, kind) in [
         ("postgresql", "database"),
-        // MySQL has no operator placement (the checker refuses it: the InnoDBCluster schema
-        // admits no namespace, so the object cannot live in an overlay).
+        ("mysql", "database"),
         ("mongodb", "database"),
         ("redis", "cache"),
     ] {
@@ -78,7 +77,11 @@ fn emitted(ir: &Ir) -> Vec<(DataStoreIr, String, Vec<Value>, String)> {
             for w in &stage.workloads {
                 let svc = app.services.iter().find(|s| s.name == w.service).unwrap();
                 for store in w.database.iter().chain(w.cache.iter()) {
-                    for (file, docs) in platc_databases::store_files(ir, app, stage, svc, store) {
+                    // The InnoDBCluster (outside the overlay) first: the operator's resource.
+                    let files = platc_databases::cluster_files(ir, app, stage, svc, store)
+                        .into_iter()
+                        .chain(platc_databases::store_files(ir, app, stage, svc, store));
+                    for (file, docs) in files {
                         let text = platc_yaml::to_documents(&docs);
                         let values = text
                             .split("\n---\n")
@@ -172,8 +175,12 @@ fn every_object_validates_against_its_schema() {
     let mut problems = Vec::new();
     for (store, file, objects, _) in &out {
         if store.placement == Placement::InCluster {
-            // In-cluster Redis: the backup the chart does not have (tests/backup.rs).
+            // In-cluster MySQL and Redis: the backup the chart does not have (tests/backup.rs).
             assert_eq!(file, &format!("databases/{}-backup.yaml", store.name));
+        } else if file.starts_with("operator-clusters/") {
+            assert_eq!(file, &format!("operator-clusters/ops/{}.yaml", store.name));
+            // Applied with `--namespace`: the schema admits only the name.
+            assert!(objects[0]["metadata"].get("namespace").is_none());
         } else {
             assert_eq!(file, &format!("databases/{}.yaml", store.name));
         }
@@ -195,6 +202,8 @@ fn every_object_validates_against_its_schema() {
         "\"acid.zalan.do/v1\" \"postgresql\"",
         "\"psmdb.percona.com/v1\" \"PerconaServerMongoDB\"",
         "\"databases.spotahome.com/v1\" \"RedisFailover\"",
+        "\"mysql.oracle.com/v2\" \"InnoDBCluster\"",
+        "\"batch/v1\" \"Job\"",
         "\"apps/v1\" \"StatefulSet\"",
         "\"batch/v1\" \"CronJob\"",
         "\"v1\" \"Service\"",
@@ -203,9 +212,10 @@ fn every_object_validates_against_its_schema() {
     ] {
         assert!(kinds.contains(kind), "{kind} not emitted: {kinds:?}");
     }
-    // 3 engines × 2 replica counts (operator) + 2 PostgreSQL StatefulSets + the backups of
-    // the 2 in-cluster Redis stores (the sts stage).
-    assert_eq!(out.len(), 10);
+    // 3 engines × 2 replica counts (operator), MySQL's 2 × 2 (cluster file and user job),
+    // 2 PostgreSQL StatefulSets, the backups of the 2 in-cluster MySQL and 2 in-cluster Redis
+    // stores (the sts stage).
+    assert_eq!(out.len(), 16);
 }
 
 #[test]
@@ -281,8 +291,9 @@ fn statefulset_and_cronjob_pods_carry_exactly_the_ir_labels() {
             }
         }
     }
-    // 2 StatefulSets with 2 CronJobs each, 2 in-cluster Redis backup CronJobs.
-    assert_eq!(seen, 2 * 3 + 2);
+    // 2 StatefulSets with 2 CronJobs each, 2 in-cluster Redis backup CronJobs, 2 in-cluster
+    // MySQL stores with a dump and a binlog copy CronJob each.
+    assert_eq!(seen, 2 * 3 + 2 + 2 * 2);
 }
 
 #[test]
@@ -329,13 +340,44 @@ fn operator_resources_name_the_pods_the_ir_expects() {
                 );
                 assert_eq!(cr["spec"]["sentinel"]["replicas"], 3);
             }
+            // MySQL Operator: servers `component: mysqld` of the cluster; the router and
+            // platc's user job are satellites.
             "InnoDBCluster" => {
                 assert_eq!(labels["mysql.oracle.com/cluster"], cr["metadata"]["name"]);
+                assert_eq!(labels["component"], "mysqld");
                 assert_eq!(cr["spec"]["secretName"], store.credentials_secret.as_str());
+                assert_eq!(cr["spec"]["instances"], i64::from(store.replicas));
+                // No bucket in this platform: no backup profile to upload with.
+                assert!(store.backup_storage.is_none());
+                assert!(cr["spec"].get("backupSchedules").is_none());
+                let roles: Vec<&str> = store.satellites.iter().map(|s| s.role.as_str()).collect();
+                assert_eq!(roles, ["router", "user-setup"]);
+            }
+            "Job" => {
+                // The user job's pods are the IR's `user-setup` satellite; it reaches the
+                // router, whose Service is the service's host.
+                let sat = store
+                    .satellites
+                    .iter()
+                    .find(|s| s.role == "user-setup")
+                    .unwrap();
+                let want: serde_json::Map<String, Value> = sat
+                    .labels
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                    .collect();
                 assert_eq!(
-                    cr["spec"]["backupSchedules"][0]["schedule"],
-                    store.backup.schedule.as_str()
+                    cr["spec"]["template"]["metadata"]["labels"],
+                    Value::Object(want)
                 );
+                assert_eq!(sat.to_satellites, ["router"]);
+                let env = cr["spec"]["template"]["spec"]["containers"][0]["env"]
+                    .as_array()
+                    .unwrap();
+                assert!(env
+                    .iter()
+                    .any(|e| e["name"] == "MYSQL_HOST"
+                        && e["value"] == store.host.as_deref().unwrap()));
             }
             _ => {}
         }
@@ -497,5 +539,100 @@ database = {{ engine = "mongodb", backup = {{ schedule = "0 */6 * * *", retentio
             seen += 1;
         }
         assert_eq!(seen, 2, "{cloud}");
+    }
+}
+
+#[test]
+fn mysql_operator_dumps_go_to_the_stage_bucket_on_every_cloud() {
+    let schemas = Schemas::load();
+    for (cloud, bucket) in [
+        ("aws", "acme-test-db-backups"),
+        ("gcp", "acme_test_db_backups"),
+        ("azure", "acme-test-db-backups"),
+    ] {
+        let source = format!(
+            r#"
+version = 1
+
+[platform]
+name = "acme"
+domain = "acme.example"
+cloud = "{cloud}"
+region = "europe-west1"
+registry = "ghcr.io/acme"
+
+[stages.test]
+namespace = "{{app}}-test"
+databases = "operator"
+backup-bucket = "{bucket}"
+
+[stages.qa]
+namespace = "{{app}}-qa"
+databases = "operator"
+
+[apps.shop.services.ledger]
+port = 8080
+database = {{ engine = "mysql", version = "8.0", replicas = 3, backup = {{ schedule = "30 2 * * *" }} }}
+"#
+        );
+        let checked = platc_check::check(&source);
+        assert!(checked.problems.is_empty(), "{:#?}", checked.problems);
+        let ir = platc_ir::resolve(&checked.document).expect("resolve");
+        let mut seen = 0;
+        for (store, file, objects, _) in emitted(&ir) {
+            let cr = &objects[0];
+            if cr["kind"] != "InnoDBCluster" {
+                continue;
+            }
+            let errs = errors(&schemas.for_object(cr), cr);
+            assert!(errs.is_empty(), "{cloud} {file}: {errs:?}");
+            assert_eq!(cr["spec"]["version"], "8.0.40");
+            let spec = &cr["spec"];
+            if file.contains("/qa/") {
+                // No bucket in this stage: nowhere to upload to, so no dumps.
+                assert!(spec.get("backupProfiles").is_none(), "{cloud}");
+                assert!(spec.get("backupSchedules").is_none(), "{cloud}");
+                assert!(store.satellites.iter().all(|s| s.role != "backup"));
+                continue;
+            }
+            let backup = store
+                .satellites
+                .iter()
+                .find(|s| s.role == "backup")
+                .expect("backup satellite");
+            assert!(backup.upload && backup.api_server);
+            let profile = &spec["backupProfiles"][0];
+            let want: serde_json::Map<String, Value> = backup
+                .labels
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect();
+            assert_eq!(profile["podLabels"], Value::Object(want));
+            let storage = &profile["dumpInstance"]["storage"];
+            let secret = format!("{}-backup-storage", store.name);
+            let prefix = format!("shop/{}", store.name);
+            match cloud {
+                "azure" => {
+                    assert_eq!(storage["azure"]["containerName"], bucket);
+                    assert_eq!(storage["azure"]["config"], secret.as_str());
+                    assert_eq!(storage["azure"]["prefix"], prefix.as_str());
+                }
+                _ => {
+                    assert_eq!(storage["s3"]["bucketName"], bucket);
+                    assert_eq!(storage["s3"]["config"], secret.as_str());
+                    assert_eq!(storage["s3"]["prefix"], prefix.as_str());
+                    assert_eq!(
+                        storage["s3"].get("endpoint").and_then(Value::as_str),
+                        (cloud == "gcp").then_some("https://storage.googleapis.com")
+                    );
+                }
+            }
+            let schedule = &spec["backupSchedules"][0];
+            assert_eq!(schedule["schedule"], "30 2 * * *");
+            assert_eq!(schedule["backupProfileName"], profile["name"]);
+            assert_eq!(schedule["enabled"], true);
+            seen += 1;
+        }
+        assert_eq!(seen, 1, "{cloud}");
     }
 }

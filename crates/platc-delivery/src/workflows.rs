@@ -289,6 +289,43 @@ fn deploy_app(app: &AppIr, st: &AppStageIr) -> Vec<Yaml> {
          kubectl wait externalsecrets.external-secrets.io --all --namespace \"$NAMESPACE\" --for=condition=Ready --timeout 5m\n\
          fi\n",
     )];
+    // Operator objects outside the kustomization (InnoDBClusters): applied once the Secrets
+    // they name exist; then the clusters and platc's user jobs are waited for, so that the
+    // Deployments start against a database that has their user.
+    let clustered: Vec<&platc_ir::DataStoreIr> = st
+        .workloads
+        .iter()
+        .flat_map(|w| [&w.database, &w.cache])
+        .flatten()
+        .filter(|s| platc_databases::applied_with_namespace(s))
+        .collect();
+    if !clustered.is_empty() {
+        let jobs: Vec<String> = clustered
+            .iter()
+            .map(|s| format!("job/{}-user-setup", s.name))
+            .collect();
+        steps.push(gha::run(
+            text(&format!("Database clusters of {} in {}", app.name, st.namespace)),
+            Mapping::new()
+                .with(
+                    "CLUSTERS",
+                    text(&format!(
+                        "{OUTPUT_DIR}/apps/{}/{}/{}",
+                        app.name,
+                        platc_databases::CLUSTER_DIR,
+                        st.stage
+                    )),
+                )
+                .with("NAMESPACE", text(&st.namespace))
+                .with("USER_JOBS", text(&jobs.join(" "))),
+            "# Outside the kustomization: their schema admits no namespace in the objects.\n\
+             kubectl apply --namespace \"$NAMESPACE\" -f \"$CLUSTERS\"\n\
+             kubectl wait innodbclusters.mysql.oracle.com --all --namespace \"$NAMESPACE\" \\\n  \
+             --for=jsonpath='{.status.cluster.status}'=ONLINE --timeout 20m\n\
+             # shellcheck disable=SC2086 # one word per job\n\
+             kubectl wait $USER_JOBS --namespace \"$NAMESPACE\" --for=condition=complete --timeout 20m\n",
+        ));
+    }
     let releases: Vec<String> = platc_helm::in_cluster_stores(st)
         .map(|store| {
             let chart = platc_helm::charts::chart(store.engine);
@@ -340,10 +377,17 @@ fn deploy_order(terraform: bool, stage: &str) -> Vec<String> {
         ));
     }
     lines.push(
-        "per app: kubectl apply -k, wait for the ExternalSecrets, the Helm releases of its in-cluster"
+        "per app: kubectl apply -k, wait for the ExternalSecrets, apply its operator clusters that"
             .to_string(),
     );
-    lines.push("stores (as its helmfile), and wait for its Deployments.".to_string());
+    lines.push(
+        "cannot go through Kustomize (InnoDBClusters) and wait for them and their user jobs, the"
+            .to_string(),
+    );
+    lines.push(
+        "Helm releases of its in-cluster stores (as its helmfile), and wait for its Deployments."
+            .to_string(),
+    );
     lines
 }
 

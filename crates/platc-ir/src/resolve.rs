@@ -682,6 +682,8 @@ fn data_store(
     };
     let backup_storage = match (placement, engine) {
         (Placement::Operator, Engine::Mongodb) => storage(format!("{name}-backup-storage"), true),
+        // The operator's dump jobs (a satellite) read AWS CLI or Azure CLI configuration files.
+        (Placement::Operator, Engine::Mysql) => storage(format!("{name}-backup-storage"), false),
         (Placement::Operator, Engine::Postgresql) => {
             storage(ZALANDO_BACKUP_ENV_SECRET.to_string(), false)
         }
@@ -694,9 +696,8 @@ fn data_store(
         pooler.is_some(),
         backup_storage.is_some(),
     );
-    let operator = (placement == Placement::Operator)
-        .then(|| operator_access(engine, core_namespace))
-        .flatten();
+    let operator =
+        (placement == Placement::Operator).then(|| operator_access(engine, core_namespace));
     Ok(Some(DataStoreIr {
         extra_ports,
         satellites,
@@ -740,35 +741,74 @@ fn data_store(
 }
 
 /// What an operator-placed store's policies allow its operator (see [`OperatorAccess`]).
-fn operator_access(engine: Engine, core_namespace: &str) -> Option<OperatorAccess> {
-    // (release, management ports, peer ports, Kubernetes API and baseline-only pods: both
-    // Zalando's Spilo)
-    let (release, ports, peer_ports, zalando): (&'static str, &[u16], &[u16], bool) = match engine {
-        Engine::Postgresql => (ZALANDO_OPERATOR, &[5432, 8008], &[8008], true),
-        Engine::Mongodb => (PERCONA_OPERATOR, &[27017], &[], false),
-        Engine::Redis => (SPOTAHOME_OPERATOR, &[6379, 26379], &[], false),
-        // Refused by the checker (no operator placement for MySQL).
-        Engine::Mysql => return None,
+fn operator_access(engine: Engine, core_namespace: &str) -> OperatorAccess {
+    let in_core = |release: &'static str| PodRef {
+        namespace: core_namespace.to_string(),
+        labels: labels(&[("app.kubernetes.io/instance", release)]),
     };
-    Some(OperatorAccess {
-        release,
-        pods: PodRef {
-            namespace: core_namespace.to_string(),
-            labels: labels(&[("app.kubernetes.io/instance", release)]),
+    match engine {
+        // Zalando: SQL to create users and databases, Patroni's REST API; Patroni keeps its
+        // leader lock in the Kubernetes API; Spilo cannot meet `restricted`.
+        Engine::Postgresql => OperatorAccess {
+            release: ZALANDO_OPERATOR,
+            pods: in_core(ZALANDO_OPERATOR),
+            ports: vec![5432, 8008],
+            peer_ports: vec![8008],
+            api_server: true,
+            baseline_pods: Some(
+                "the Zalando operator sets no seccomp profile and drops no capabilities on Spilo containers",
+            ),
         },
-        ports: ports.to_vec(),
-        peer_ports: peer_ports.to_vec(),
-        api_server: zalando,
-        baseline_pods: zalando,
-    })
+        Engine::Mongodb => OperatorAccess {
+            release: PERCONA_OPERATOR,
+            pods: in_core(PERCONA_OPERATOR),
+            ports: vec![27017],
+            peer_ports: Vec::new(),
+            api_server: false,
+            baseline_pods: None,
+        },
+        Engine::Redis => OperatorAccess {
+            release: SPOTAHOME_OPERATOR,
+            pods: in_core(SPOTAHOME_OPERATOR),
+            ports: vec![6379, 26379],
+            peer_ports: Vec::new(),
+            api_server: false,
+            baseline_pods: None,
+        },
+        // MySQL Operator (9.1.0-2.2.2): MySQL Shell on 3306 and its group monitor on the X
+        // protocol (33060); the servers replicate over 33061 (Group Replication) and are
+        // administered over 3306/33060 by each other's sidecars, which call the Kubernetes
+        // API; its pod is labelled only `name: mysql-operator`.
+        Engine::Mysql => OperatorAccess {
+            release: MYSQL_OPERATOR,
+            pods: PodRef {
+                namespace: mysql_operator_namespace(core_namespace),
+                labels: labels(&[("name", MYSQL_OPERATOR)]),
+            },
+            ports: vec![3306, 33060],
+            peer_ports: vec![33060, 33061],
+            api_server: true,
+            baseline_pods: Some(
+                "the MySQL Operator's fixdatadir init container runs as root with CHOWN and FOWNER (no setting in the InnoDBCluster schema turns it off)",
+            ),
+        },
+    }
 }
 
-/// The pods an operator starts next to the store. Zalando's logical backup CronJob (on for every
-/// operator-placed PostgreSQL) labels its pods `application: spilo-logical-backup` and the
-/// cluster name (postgres-operator `generateLogicalBackupJob`); they dump the cluster over
-/// 5432 and upload to the bucket configured operator-wide. Its connection pooler (PgBouncer,
-/// with `pooler`) labels its pods `application: db-connection-pooler` and the cluster name
-/// (`connectionPoolerLabels`); the service connects to it, it connects to the primary.
+/// The pods an operator starts next to the store (and platc's own jobs for it).
+///
+/// - Zalando's logical backup CronJob labels its pods `application: spilo-logical-backup` and
+///   the cluster name (postgres-operator `generateLogicalBackupJob`); they dump the cluster over
+///   5432 and upload to the stage's bucket.
+/// - Zalando's connection pooler (PgBouncer, with `pooler`) labels its pods
+///   `application: db-connection-pooler` and the cluster name (`connectionPoolerLabels`); the
+///   service connects to it, it connects to the primary.
+/// - The MySQL Operator's router (`component: mysqlrouter`): the cluster's Service maps 3306
+///   to the routers' 6446, so the service connects to 6446; routers reach the servers on 3306
+///   and 33060. platc's user job (the operator creates no application user or database)
+///   reaches the primary through the router. The operator's dump jobs (labelled by the
+///   backup profile's `podLabels`) read the cluster from the Kubernetes API, dump a server and
+///   upload to the stage's bucket.
 fn satellites(
     engine: Engine,
     placement: Placement,
@@ -776,32 +816,82 @@ fn satellites(
     pooler: bool,
     backup: bool,
 ) -> Vec<Satellite> {
+    let sat = |role: &str, pairs: &[(&str, &str)]| Satellite {
+        role: role.into(),
+        labels: labels(pairs),
+        to_store: Vec::new(),
+        serves_service: None,
+        to_satellites: Vec::new(),
+        upload: false,
+        api_server: false,
+    };
     let mut out = Vec::new();
-    if (placement, engine) == (Placement::Operator, Engine::Postgresql) && backup {
-        out.push(Satellite {
-            role: "logical-backup".into(),
-            labels: labels(&[
-                ("application", "spilo-logical-backup"),
-                ("cluster-name", name),
-            ]),
-            to_store: true,
-            serves_service: false,
-            upload: true,
-        });
-    }
-    if (placement, engine) == (Placement::Operator, Engine::Postgresql) && pooler {
-        out.push(Satellite {
-            role: "pooler".into(),
-            labels: labels(&[
-                ("application", "db-connection-pooler"),
-                ("cluster-name", name),
-            ]),
-            to_store: true,
-            serves_service: true,
-            upload: false,
-        });
+    match (placement, engine) {
+        (Placement::Operator, Engine::Postgresql) => {
+            if backup {
+                out.push(Satellite {
+                    to_store: vec![5432],
+                    upload: true,
+                    ..sat(
+                        "logical-backup",
+                        &[
+                            ("application", "spilo-logical-backup"),
+                            ("cluster-name", name),
+                        ],
+                    )
+                });
+            }
+            if pooler {
+                out.push(Satellite {
+                    to_store: vec![5432],
+                    serves_service: Some(5432),
+                    ..sat(
+                        "pooler",
+                        &[
+                            ("application", "db-connection-pooler"),
+                            ("cluster-name", name),
+                        ],
+                    )
+                });
+            }
+        }
+        (Placement::Operator, Engine::Mysql) => {
+            if backup {
+                out.push(Satellite {
+                    to_store: vec![3306, 33060],
+                    upload: true,
+                    api_server: true,
+                    ..sat("backup", &mysql_job_labels(name, "backup"))
+                });
+            }
+            out.push(Satellite {
+                to_store: vec![3306, 33060],
+                serves_service: Some(MYSQL_ROUTER_PORT),
+                ..sat(
+                    "router",
+                    &[
+                        ("component", "mysqlrouter"),
+                        ("mysql.oracle.com/cluster", name),
+                    ],
+                )
+            });
+            out.push(Satellite {
+                to_satellites: vec!["router".into()],
+                ..sat("user-setup", &mysql_job_labels(name, "user-setup"))
+            });
+        }
+        _ => {}
     }
     out
+}
+
+/// Labels of the pods of a job run for the operator-placed MySQL store `name` (platc's user
+/// job, the operator's dump jobs through the backup profile's `podLabels`).
+fn mysql_job_labels<'a>(name: &'a str, role: &'a str) -> [(&'a str, &'a str); 2] {
+    [
+        ("app.kubernetes.io/component", role),
+        ("app.kubernetes.io/instance", name),
+    ]
 }
 
 /// The labels on a store's pods, as the chart, operator or platc's own StatefulSet sets them.
@@ -818,7 +908,10 @@ fn store_pod_labels(engine: Engine, placement: Placement, name: &str) -> Labels 
             ("app.kubernetes.io/name", name),
             ("app.kubernetes.io/part-of", "redis-failover"),
         ]),
-        (Placement::Operator, Engine::Mysql) => labels(&[("mysql.oracle.com/cluster", name)]),
+        // The servers; the cluster's routers share `mysql.oracle.com/cluster` but not `component`.
+        (Placement::Operator, Engine::Mysql) => {
+            labels(&[("component", "mysqld"), ("mysql.oracle.com/cluster", name)])
+        }
         (Placement::StatefulSet, _) => labels(&[
             ("app.kubernetes.io/component", "database"),
             ("app.kubernetes.io/instance", name),

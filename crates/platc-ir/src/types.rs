@@ -375,14 +375,40 @@ pub struct DataStoreIr {
 pub const ZALANDO_OPERATOR: &str = "postgres-operator";
 pub const PERCONA_OPERATOR: &str = "psmdb-operator";
 pub const SPOTAHOME_OPERATOR: &str = "redis-operator";
+/// The MySQL Operator's release runs in a namespace of its own (see [`mysql_operator_namespace`]):
+/// its chart offers no security context values, so its pod cannot meet `restricted`.
+pub const MYSQL_OPERATOR: &str = "mysql-operator";
+
+/// MySQL Router's read-write classic port: the InnoDBCluster's Service maps 3306 to it.
+pub const MYSQL_ROUTER_PORT: u16 = 6446;
+
+/// The namespace of the MySQL Operator: `<core namespace>-mysql-operator`, enforcing Pod
+/// Security `baseline` (its pod has no seccomp profile and the chart no setting for one).
+pub fn mysql_operator_namespace(core_namespace: &str) -> String {
+    core_sub_namespace(core_namespace, "-mysql-operator")
+}
+
+/// `<core namespace><suffix>`, the core part shortened (and stripped of trailing `-`) so that
+/// the name stays a DNS label of at most 63 characters.
+pub fn core_sub_namespace(core_namespace: &str, suffix: &str) -> String {
+    let keep = core_namespace
+        .len()
+        .min(63_usize.saturating_sub(suffix.len()));
+    let head = core_namespace
+        .get(..keep)
+        .unwrap_or(core_namespace)
+        .trim_end_matches('-');
+    format!("{head}{suffix}")
+}
 
 /// What the NetworkPolicies of an operator-placed store must allow for its operator.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OperatorAccess {
-    /// The operator's Helm release in the core namespace (one of [`ZALANDO_OPERATOR`],
-    /// [`PERCONA_OPERATOR`], [`SPOTAHOME_OPERATOR`]); also how `platc explain` names it.
+    /// The operator's Helm release (one of [`ZALANDO_OPERATOR`], [`PERCONA_OPERATOR`],
+    /// [`SPOTAHOME_OPERATOR`], [`MYSQL_OPERATOR`]); also how `platc explain` names it.
     pub release: &'static str,
-    /// The operator's pods (core namespace, `app.kubernetes.io/instance: <release>`).
+    /// The operator's pods (core namespace, `app.kubernetes.io/instance: <release>`; the MySQL
+    /// Operator: its own namespace, `name: mysql-operator`).
     pub pods: PodRef,
     /// Ports of the store's pods the operator connects to (Zalando: SQL 5432 to create users
     /// and databases, Patroni's REST API 8008; Percona: mongod 27017; Spotahome: Redis 6379
@@ -393,27 +419,34 @@ pub struct OperatorAccess {
     pub peer_ports: Vec<u16>,
     /// The store's pods call the Kubernetes API: Patroni keeps the cluster state there.
     pub api_server: bool,
-    /// The operator gives the store's pods no seccomp profile and drops no capabilities, and
-    /// offers no setting for either (Zalando's Spilo): the namespace can enforce Pod Security
-    /// `baseline` at most.
-    pub baseline_pods: bool,
+    /// Why the namespace can enforce Pod Security `baseline` at most, where the operator's pods
+    /// cannot meet `restricted` and it offers no setting that would make them (Zalando's Spilo
+    /// has no seccomp profile and keeps its capabilities; the MySQL Operator's `fixdatadir`
+    /// init container runs as root); `None` where they meet `restricted`.
+    pub baseline_pods: Option<&'static str>,
 }
 
-/// Pods an operator starts next to a store that NetworkPolicies must admit, as the operator
-/// labels them.
+/// Pods an operator starts next to a store (or platc runs for it) that NetworkPolicies must
+/// admit, as the operator labels them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Satellite {
-    /// What they are (`logical-backup`, `pooler`): part of policy names and of the names
-    /// `platc explain` knows them by (`<app>.<service>.database.<role>`).
+    /// What they are (`logical-backup`, `pooler`, `router`): part of policy names and of the
+    /// names `platc explain` knows them by (`<app>.<service>.database.<role>`).
     pub role: String,
     pub labels: Labels,
-    /// They connect to the store's pods on the store's port.
-    pub to_store: bool,
-    /// The owning service connects to them on the store's port instead of to the store (a
-    /// connection pooler).
-    pub serves_service: bool,
+    /// Ports of the store's pods they connect to (empty: none).
+    pub to_store: Vec<u16>,
+    /// The port of their pods the owning service connects to instead of the store (a
+    /// connection pooler, MySQL Router); `None` where the service does not.
+    pub serves_service: Option<u16>,
+    /// Roles of satellites of the same store they connect to, on those satellites'
+    /// `serves_service` port (a job that reaches the primary through the router).
+    pub to_satellites: Vec<String>,
     /// They upload to object storage outside the cluster (HTTPS).
     pub upload: bool,
+    /// They call the Kubernetes API (the MySQL Operator's backup jobs read the cluster and
+    /// record each backup as an object).
+    pub api_server: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -116,6 +116,24 @@ fn put(tree: &mut FileTree, path: String, docs: &[Yaml]) -> Result<(), EmitError
     Ok(())
 }
 
+/// Like [`put`], with comment lines after the header.
+fn put_commented(
+    tree: &mut FileTree,
+    path: String,
+    comments: &[String],
+    docs: &[Yaml],
+) -> Result<(), EmitError> {
+    let mut text = String::from(HEADER);
+    for line in comments {
+        text.push_str("# ");
+        text.push_str(line);
+        text.push('\n');
+    }
+    platc_yaml::write_documents(docs, &mut text);
+    tree.insert(RelPath::new(path)?, text.into_bytes())?;
+    Ok(())
+}
+
 fn kustomization() -> Mapping {
     Mapping::new()
         .with("apiVersion", "kustomize.config.k8s.io/v1beta1")
@@ -190,6 +208,25 @@ fn emit_overlay(
             for (file, objects) in platc_databases::store_files(ir, app, stage, svc, store) {
                 put(tree, format!("{dir}/{file}"), &objects)?;
                 resources.push(file);
+            }
+            for (file, objects) in platc_databases::cluster_files(ir, app, stage, svc, store) {
+                put_commented(
+                    tree,
+                    format!("{root}/{file}"),
+                    &[
+                        "Not part of a kustomization: the InnoDBCluster schema admits only".into(),
+                        format!(
+                            "metadata.name (no namespace, no labels). deploy-{}.yml applies it after",
+                            stage.stage
+                        ),
+                        "the overlay, once the credentials Secret exists:".into(),
+                        format!(
+                            "  kubectl apply --namespace {} -f apps/{}/{}",
+                            stage.namespace, app.name, file
+                        ),
+                    ],
+                    &objects,
+                )?;
             }
         }
         if !docs.is_empty() {

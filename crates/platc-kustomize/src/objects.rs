@@ -331,12 +331,14 @@ pub(crate) fn namespace(ir: &Ir, app: &AppIr, stage: &AppStageIr) -> Yaml {
     // Where an operator's pods cannot meet `restricted` (see `OperatorAccess::baseline_pods`),
     // the namespace enforces `baseline` and keeps auditing and warning at `restricted`, so
     // every other pod's deviation stays visible.
-    let baseline = stage.workloads.iter().any(|w| {
-        [&w.database, &w.cache]
-            .into_iter()
-            .flatten()
-            .any(|s| s.operator.as_ref().is_some_and(|o| o.baseline_pods))
-    });
+    let reasons: std::collections::BTreeSet<&str> = stage
+        .workloads
+        .iter()
+        .flat_map(|w| [&w.database, &w.cache])
+        .flatten()
+        .filter_map(|s| s.operator.as_ref().and_then(|o| o.baseline_pods))
+        .collect();
+    let baseline = !reasons.is_empty();
     let mut l = Mapping::new();
     for mode in ["enforce", "audit", "warn"] {
         let level = if baseline && mode == "enforce" {
@@ -357,24 +359,24 @@ pub(crate) fn namespace(ir: &Ir, app: &AppIr, stage: &AppStageIr) -> Yaml {
     Mapping::new()
         .with("apiVersion", "v1")
         .with("kind", "Namespace")
-        .with(
-            "metadata",
-            {
-                let mut m = Mapping::new()
-                    .with("name", stage.namespace.as_str())
-                    .with("labels", l);
-                if baseline {
-                    m.insert(
-                        "annotations",
-                        Mapping::new().with(
-                            "platc.dev/pod-security",
-                            "baseline enforced: the Zalando operator sets no seccomp profile and drops no capabilities on Spilo containers; audit and warn stay restricted",
+        .with("metadata", {
+            let mut m = Mapping::new()
+                .with("name", stage.namespace.as_str())
+                .with("labels", l);
+            if baseline {
+                m.insert(
+                    "annotations",
+                    Mapping::new().with(
+                        "platc.dev/pod-security",
+                        format!(
+                            "baseline enforced: {}; audit and warn stay restricted",
+                            reasons.into_iter().collect::<Vec<_>>().join("; ")
                         ),
-                    );
-                }
-                m
-            },
-        )
+                    ),
+                );
+            }
+            m
+        })
         .into()
 }
 
@@ -630,6 +632,13 @@ pub(crate) fn external_secrets(svc: &ServiceIr, w: &WorkloadIr, store: &str) -> 
             ));
         }
     }
+    for (_, s) in stores(w) {
+        if let Some(b) = s.backup_storage.as_ref().filter(|_| {
+            s.placement == platc_ir::Placement::Operator && s.engine == platc_ir::Engine::Mysql
+        }) {
+            out.push(mysql_backup_storage(svc, b, store));
+        }
+    }
     if !svc.secrets.is_empty() {
         let data = svc
             .secrets
@@ -646,6 +655,42 @@ pub(crate) fn external_secrets(svc: &ServiceIr, w: &WorkloadIr, store: &str) -> 
     out
 }
 
+/// The Secret the MySQL Operator's dump jobs mount as MySQL Shell's object storage
+/// configuration: for S3 (and Cloud Storage's S3 interface) an AWS CLI `credentials` and
+/// `config` file with the profile `default`, for Azure an Azure CLI `config` file with the
+/// storage account; the keys come from the stage's `backup-storage` secret-manager entry.
+fn mysql_backup_storage(svc: &ServiceIr, b: &platc_ir::BackupStorageIr, store: &str) -> Yaml {
+    let mut template = Mapping::new();
+    match b.cloud {
+        platc_ir::Cloud::Aws | platc_ir::Cloud::Gcp => {
+            template.insert(
+                "credentials",
+                "[default]\naws_access_key_id = {{ .AWS_ACCESS_KEY_ID }}\naws_secret_access_key = {{ .AWS_SECRET_ACCESS_KEY }}\n",
+            );
+            // The region is platc-validated (`[a-z0-9-]`): no template syntax can reach here.
+            template.insert("config", format!("[default]\nregion = {}\n", b.region));
+        }
+        platc_ir::Cloud::Azure => {
+            template.insert(
+                "config",
+                "[storage]\naccount = {{ .AZURE_STORAGE_ACCOUNT_NAME }}\nkey = {{ .AZURE_STORAGE_ACCOUNT_KEY }}\n",
+            );
+        }
+    }
+    let remote = b
+        .credential_keys()
+        .iter()
+        .map(|k| remote_item(k, &b.secret_path, k))
+        .collect();
+    templated_external_secret(
+        &b.credentials_secret,
+        &svc.labels,
+        store,
+        Mapping::new().with("data", Yaml::Seq(remote)),
+        Some(template),
+    )
+}
+
 /// The Secret Zalando's operator adds to the environment of every logical-backup job in the
 /// namespace (`postgres-logical-backup`, see [`platc_ir::ZALANDO_BACKUP_ENV_SECRET`]): the
 /// stage's bucket (and region, endpoint) as literal template values, the storage credentials
@@ -657,7 +702,11 @@ pub(crate) fn zalando_backup_env(app: &AppIr, stage: &AppStageIr, store: &str) -
         .iter()
         .flat_map(|w| [&w.database, &w.cache])
         .flatten()
-        .find_map(|s| s.backup_storage.as_ref().filter(|b| !b.from_store_pods))?;
+        .find_map(|s| {
+            s.backup_storage
+                .as_ref()
+                .filter(|b| b.credentials_secret == platc_ir::ZALANDO_BACKUP_ENV_SECRET)
+        })?;
     let mut template = Mapping::new();
     let mut remote = Vec::new();
     match b.cloud {

@@ -260,7 +260,7 @@ fn store_policies(
             let pods = Selector::labels(labels);
             // With a connection pooler the service talks to the pooler only (its policies are
             // the satellite's), never to the store directly.
-            if !store.satellites.iter().any(|s| s.serves_service) {
+            if !store.satellites.iter().any(|s| s.serves_service.is_some()) {
                 egress.egress = Some(vec![Rule {
                     peers: vec![cx.pods_in(cx.namespace, labels)],
                     ports: store_ports(store),
@@ -325,24 +325,14 @@ fn store_policies(
                 }]);
                 out.push(managed);
                 if op.api_server {
-                    // Patroni keeps leader election and configuration in the Kubernetes API,
-                    // whose address is the cloud's (not in the IR): TCP 443/6443 outside the
-                    // cluster, as core-services' controllers have it.
+                    // Patroni keeps leader election and configuration in the Kubernetes API;
+                    // the MySQL Operator's sidecars report and label their pods there.
                     let mut api = cx.policy(
                         format!("{}-to-kube-apiserver", store.name),
                         "store-operator",
                         pods.clone(),
                     );
-                    api.egress = Some(vec![Rule {
-                        peers: ["0.0.0.0/0", "::/0"]
-                            .into_iter()
-                            .map(|c| Peer::IpBlock {
-                                cidr: c.to_string(),
-                                except: Vec::new(),
-                            })
-                            .collect(),
-                        ports: vec![PortSpec::tcp(443), PortSpec::tcp(6443)],
-                    }]);
+                    api.egress = Some(vec![kube_apiserver()]);
                     out.push(api);
                 }
             }
@@ -398,7 +388,7 @@ fn https_anywhere() -> Rule {
 }
 
 /// The policies of pods an operator starts next to a store (its backup jobs, a connection
-/// pooler): each side of every edge, nothing else.
+/// pooler, a router) or platc runs for it: each side of every edge, nothing else.
 fn satellite_policies(
     cx: &Ctx<'_>,
     svc: &ServiceIr,
@@ -408,31 +398,56 @@ fn satellite_policies(
     out: &mut Vec<NetworkPolicy>,
 ) {
     let me = Selector::labels(&sat.labels);
-    let ports = vec![PortSpec::tcp(store.port)];
+    let tcp = |ports: &[u16]| ports.iter().copied().map(PortSpec::tcp).collect::<Vec<_>>();
     let mut own = cx.policy(
         format!("{}-{}", store.name, sat.role),
         "store-satellite",
         me.clone(),
     );
     let mut egress = Vec::new();
-    if sat.to_store {
+    if !sat.to_store.is_empty() {
         egress.push(Rule {
             peers: vec![cx.pods_in(cx.namespace, store_labels)],
-            ports: ports.clone(),
+            ports: tcp(&sat.to_store),
         });
+    }
+    // Satellites it reaches on their service port, in its list's order.
+    for other in store
+        .satellites
+        .iter()
+        .filter(|o| sat.to_satellites.contains(&o.role))
+    {
+        if let Some(port) = other.serves_service {
+            egress.push(Rule {
+                peers: vec![cx.pods_in(cx.namespace, &other.labels)],
+                ports: tcp(&[port]),
+            });
+        }
     }
     if sat.upload {
         egress.push(https_anywhere());
     }
+    if sat.api_server {
+        egress.push(kube_apiserver());
+    }
     own.egress = Some(egress);
-    if sat.serves_service {
+    if let Some(port) = sat.serves_service {
+        // The owning service, and the store's other satellites that reach this one.
+        let mut peers = vec![cx.pods_in(cx.namespace, &svc.selector)];
+        peers.extend(
+            store
+                .satellites
+                .iter()
+                .filter(|o| o.to_satellites.contains(&sat.role))
+                .map(|o| cx.pods_in(cx.namespace, &o.labels)),
+        );
         own.ingress = Some(vec![Rule {
-            peers: vec![cx.pods_in(cx.namespace, &svc.selector)],
-            ports: ports.clone(),
+            peers,
+            ports: tcp(&[port]),
         }]);
     }
     out.push(own);
-    if sat.to_store {
+    if !sat.to_store.is_empty() {
         let mut at_store = cx.policy(
             format!("{}-from-{}", store.name, sat.role),
             "store-satellite",
@@ -440,11 +455,11 @@ fn satellite_policies(
         );
         at_store.ingress = Some(vec![Rule {
             peers: vec![cx.pods_in(cx.namespace, &sat.labels)],
-            ports: ports.clone(),
+            ports: tcp(&sat.to_store),
         }]);
         out.push(at_store);
     }
-    if sat.serves_service {
+    if let Some(port) = sat.serves_service {
         let mut client = cx.policy(
             format!("{}-to-{}-{}", svc.name, store.name, sat.role),
             "data",
@@ -452,9 +467,24 @@ fn satellite_policies(
         );
         client.egress = Some(vec![Rule {
             peers: vec![cx.pods_in(cx.namespace, &sat.labels)],
-            ports,
+            ports: tcp(&[port]),
         }]);
         out.push(client);
+    }
+}
+
+/// The Kubernetes API, whose address is the cloud's (not in the IR): TCP 443/6443 outside the
+/// cluster, as core-services' controllers have it.
+fn kube_apiserver() -> Rule {
+    Rule {
+        peers: ["0.0.0.0/0", "::/0"]
+            .into_iter()
+            .map(|c| Peer::IpBlock {
+                cidr: c.to_string(),
+                except: Vec::new(),
+            })
+            .collect(),
+        ports: vec![PortSpec::tcp(443), PortSpec::tcp(6443)],
     }
 }
 

@@ -281,6 +281,8 @@ struct Failure {
 #[derive(Default)]
 struct Tally {
     kustomizations: usize,
+    /// Files outside the kustomizations (applied with `--namespace`).
+    loose: usize,
     objects: usize,
 }
 
@@ -314,6 +316,24 @@ fn kustomization_dirs(dir: &Path) -> Vec<PathBuf> {
         .collect();
     dirs.dedup();
     dirs
+}
+
+/// The YAML files under `apps/<app>/operator-clusters/`: applied with `kubectl apply
+/// --namespace`, outside every kustomization.
+fn loose_files(dir: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(dir.join("apps"))
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_type().is_file()
+                && e.path().extension().is_some_and(|x| x == "yaml")
+                && e.path()
+                    .components()
+                    .any(|c| c.as_os_str() == "operator-clusters")
+        })
+        .map(|e| e.path().to_path_buf())
+        .collect()
 }
 
 fn is_overlay(relative: &Path) -> bool {
@@ -390,10 +410,13 @@ fn str_at<'a>(object: &'a Value, pointer: &str) -> Option<&'a str> {
 }
 
 /// Validates every object built from one overlay; appends problems to `failures`.
+/// Validates built objects. `applied_with_namespace`: the objects are applied with `kubectl
+/// apply --namespace` (files outside any kustomization), so they must not name a namespace.
 fn check_overlay(
     fixture: &str,
     dir: &str,
     objects: &[Value],
+    applied_with_namespace: bool,
     schemas: &mut Schemas,
     tally: &mut Tally,
     failures: &mut Vec<Failure>,
@@ -427,7 +450,13 @@ fn check_overlay(
         if name.is_none() {
             details.push("metadata.name is missing".to_string());
         }
-        if namespace.is_none() && !CLUSTER_SCOPED.contains(&kind) {
+        if applied_with_namespace {
+            if namespace.is_some() {
+                details.push(
+                    "metadata.namespace is set, but the file is applied with --namespace".into(),
+                );
+            }
+        } else if namespace.is_none() && !CLUSTER_SCOPED.contains(&kind) {
             details.push(format!(
                 "metadata.namespace is missing ({kind} is namespaced)"
             ));
@@ -550,6 +579,7 @@ fn golden_output_is_kubernetes_conformant() {
                     fixture,
                     &label,
                     &objects,
+                    false,
                     &mut schemas,
                     &mut tally,
                     &mut failures,
@@ -562,11 +592,39 @@ fn golden_output_is_kubernetes_conformant() {
                 }),
             }
         }
+
+        // Operator objects outside the kustomizations (InnoDBClusters), validated as they are.
+        for file in loose_files(fixture_dir) {
+            let relative = file.strip_prefix(fixture_dir).unwrap_or(&file);
+            let label = relative.to_string_lossy().replace('\\', "/");
+            tally.loose += 1;
+            match std::fs::read_to_string(&file)
+                .map_err(|e| e.to_string())
+                .and_then(|text| parse_documents(&text))
+            {
+                Ok(objects) => check_overlay(
+                    fixture,
+                    &label,
+                    &objects,
+                    true,
+                    &mut schemas,
+                    &mut tally,
+                    &mut failures,
+                ),
+                Err(why) => failures.push(Failure {
+                    fixture: fixture.clone(),
+                    dir: label,
+                    what: "operator cluster file".into(),
+                    details: vec![why],
+                }),
+            }
+        }
     }
 
     println!(
-        "conformance: {} kustomizations built, {} objects validated against {} schemas (Kubernetes {K8S_VERSION} + CRDs), {} fixture(s): {}",
+        "conformance: {} kustomizations built, {} files outside them, {} objects validated against {} schemas (Kubernetes {K8S_VERSION} + CRDs), {} fixture(s): {}",
         tally.kustomizations,
+        tally.loose,
         tally.objects,
         schemas.compiled(),
         fixtures.len(),
@@ -650,6 +708,7 @@ fn a_broken_deployment_is_rejected() {
         "sample",
         "overlays/dev",
         &[broken],
+        false,
         &mut schemas,
         &mut Tally::default(),
         &mut failures,
@@ -684,6 +743,7 @@ fn missing_namespace_duplicates_and_unknown_kinds_are_reported() {
         "sample",
         "overlays/dev",
         &objects,
+        false,
         &mut schemas,
         &mut Tally::default(),
         &mut failures,
@@ -764,4 +824,41 @@ fn every_schema_compiles() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert!(count >= 12 + 10, "only {count} schemas");
+}
+
+#[test]
+fn a_file_applied_with_namespace_must_not_name_one() {
+    let mut schemas = Schemas::load().expect("schemas");
+    let cluster = |metadata: Value| {
+        serde_json::json!({"apiVersion": "mysql.oracle.com/v2", "kind": "InnoDBCluster",
+                           "metadata": metadata,
+                           "spec": {"secretName": "db-credentials", "tlsUseSelfSigned": true}})
+    };
+    let mut failures = Vec::new();
+    check_overlay(
+        "sample",
+        "operator-clusters/dev",
+        &[cluster(serde_json::json!({"name": "orders-mysql"}))],
+        true,
+        &mut schemas,
+        &mut Tally::default(),
+        &mut failures,
+    );
+    assert!(failures.is_empty(), "{}", report(&failures));
+    check_overlay(
+        "sample",
+        "operator-clusters/dev",
+        &[cluster(
+            serde_json::json!({"name": "orders-mysql", "namespace": "shop-dev"}),
+        )],
+        true,
+        &mut schemas,
+        &mut Tally::default(),
+        &mut failures,
+    );
+    let text = report(&failures);
+    assert_eq!(failures.len(), 1, "{text}");
+    assert!(text.contains("applied with --namespace"), "{text}");
+    // The catalog's schema itself refuses the namespace too.
+    assert!(text.contains("does not validate against"), "{text}");
 }

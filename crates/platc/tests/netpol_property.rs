@@ -37,9 +37,10 @@ struct Platform {
     apps: Vec<Vec<Svc>>,
     prod_cidr: bool,
     prod_in_cluster: bool,
-    /// Stage `test` runs its stores by operator (MySQL, which has no operator placement,
-    /// becomes PostgreSQL then).
+    /// Stage `test` runs its stores by operator.
     test_operator: bool,
+    /// Stage `test` names a `backup-bucket` (operator backups upload there).
+    test_bucket: bool,
 }
 
 fn svc() -> impl Strategy<Value = Svc> {
@@ -79,13 +80,15 @@ fn platform() -> impl Strategy<Value = Platform> {
         any::<bool>(),
         any::<bool>(),
         any::<bool>(),
+        any::<bool>(),
     )
         .prop_map(
-            |(apps, prod_cidr, prod_in_cluster, test_operator)| Platform {
+            |(apps, prod_cidr, prod_in_cluster, test_operator, test_bucket)| Platform {
                 apps,
                 prod_cidr,
                 prod_in_cluster,
                 test_operator,
+                test_bucket,
             },
         )
 }
@@ -98,10 +101,11 @@ fn toml(p: &Platform) -> String {
     )
     .replace(
         "TEST_DATABASES",
-        if p.test_operator {
-            "databases = \"operator\"\n"
-        } else {
-            ""
+        match (p.test_operator, p.test_bucket) {
+            (true, true) => "databases = \"operator\"\nbackup-bucket = \"p-test-backups\"\n",
+            (true, false) => "databases = \"operator\"\n",
+            (false, true) => "backup-bucket = \"p-test-backups\"\n",
+            (false, false) => "",
         },
     );
     let _ = writeln!(
@@ -166,10 +170,7 @@ fn toml(p: &Platform) -> String {
                 let _ = writeln!(s, "events = {{ {} }}", events.join(", "));
             }
             if let Some((engine, _)) = svc.database {
-                let mut engine = ["postgresql", "mysql", "mongodb"][usize::from(engine)];
-                if p.test_operator && engine == "mysql" {
-                    engine = "postgresql";
-                }
+                let engine = ["postgresql", "mysql", "mongodb"][usize::from(engine)];
                 let _ = writeln!(s, "database = {{ engine = \"{engine}\" }}");
                 if p.test_operator && engine == "postgresql" && svc.pooler {
                     pooled.push(format!(
@@ -279,7 +280,8 @@ fn declared(ir: &Ir, endpoints: &[Endpoint]) -> BTreeSet<Edge> {
                             let ports: Vec<u16> = std::iter::once(store.port)
                                 .chain(store.extra_ports.iter().copied())
                                 .collect();
-                            let pooled = store.satellites.iter().any(|s| s.serves_service);
+                            let pooled =
+                                store.satellites.iter().any(|s| s.serves_service.is_some());
                             for &port in &ports {
                                 if !pooled {
                                     e.insert((
@@ -367,29 +369,58 @@ fn declared(ir: &Ir, endpoints: &[Endpoint]) -> BTreeSet<Edge> {
                                     }
                                 }
                             }
-                            // Operator jobs and poolers next to the store.
+                            // Operator jobs, poolers and routers next to the store.
                             for sat in &store.satellites {
                                 let sat_id = format!("{sid}.{}", sat.role);
-                                if sat.to_store {
+                                for &port in &sat.to_store {
                                     e.insert((
                                         stage.stage.clone(),
                                         sat_id.clone(),
                                         sid.clone(),
                                         Proto::Tcp,
-                                        store.port,
+                                        port,
                                     ));
                                 }
-                                if sat.serves_service {
+                                if let Some(port) = sat.serves_service {
                                     e.insert((
                                         stage.stage.clone(),
                                         me.clone(),
                                         sat_id.clone(),
                                         Proto::Tcp,
-                                        store.port,
+                                        port,
                                     ));
+                                }
+                                for other in &store.satellites {
+                                    if let (true, Some(port)) = (
+                                        sat.to_satellites.contains(&other.role),
+                                        other.serves_service,
+                                    ) {
+                                        e.insert((
+                                            stage.stage.clone(),
+                                            sat_id.clone(),
+                                            format!("{sid}.{}", other.role),
+                                            Proto::Tcp,
+                                            port,
+                                        ));
+                                    }
                                 }
                                 if sat.upload {
                                     upload(&mut e, &sat_id);
+                                }
+                                if sat.api_server {
+                                    for ext in endpoints {
+                                        if let Endpoint::External { id, .. } = ext {
+                                            for port in [443, 6443] {
+                                                e.insert((
+                                                    stage.stage.clone(),
+                                                    sat_id.clone(),
+                                                    id.clone(),
+                                                    Proto::Tcp,
+                                                    port,
+                                                ));
+                                            }
+                                        }
+                                    }
                                 }
                                 pods.push(sat_id);
                             }

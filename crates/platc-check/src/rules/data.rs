@@ -190,11 +190,7 @@ fn placements(
                 format!("{} cannot be placed `{}` (stage `{}`)", engine.value.as_str(), placement.as_str(), stage.name.value),
             )
             .label(format!("{what} engine"))
-            .help(if placement == Placement::Operator {
-                "platc has no operator layout for MySQL yet; choose `in-cluster` or `managed` for this engine"
-            } else {
-                "the `statefulset` layout serves PostgreSQL only; choose `in-cluster`, `operator` or `managed` for this engine"
-            })
+            .help("the `statefulset` layout serves PostgreSQL only; choose `in-cluster`, `operator` or `managed` for this engine")
         } else {
             Problem::new(
                 "platc::database::version",

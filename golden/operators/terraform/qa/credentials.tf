@@ -76,6 +76,82 @@ resource "aws_iam_policy" "tps_archive_mongodb_access" {
   }
 }
 
+# --- mysql 8.4 database of tps/ledger, in-cluster (3 replicas): credentials only ---
+
+resource "aws_secretsmanager_secret" "tps_ledger_mysql" {
+  name                    = "initech/qa/tps/ledger/mysql"
+  description             = "Credentials of the in-cluster mysql of tps/ledger (read by External Secrets into ledger-mysql-credentials)"
+  kms_key_id              = aws_kms_key.data.arn
+  recovery_window_in_days = 30
+  tags = {
+    "platc.dev/app"     = "tps"
+    "platc.dev/service" = "ledger"
+  }
+  #checkov:skip=CKV2_AWS_57:rotation is a new write-only version (var.credentials_versions) applied together with the store's accounts; no rotation Lambda for an in-cluster store
+}
+
+ephemeral "aws_secretsmanager_random_password" "tps_ledger_mysql_mysql_root_password" {
+  password_length            = 32
+  exclude_punctuation        = true
+  require_each_included_type = true
+}
+
+ephemeral "aws_secretsmanager_random_password" "tps_ledger_mysql_mysql_password" {
+  password_length            = 32
+  exclude_punctuation        = true
+  require_each_included_type = true
+}
+
+ephemeral "aws_secretsmanager_random_password" "tps_ledger_mysql_mysql_replication_password" {
+  password_length            = 32
+  exclude_punctuation        = true
+  require_each_included_type = true
+}
+
+# Every password is ephemeral and write-only: never in a plan, the state or an output.
+resource "aws_secretsmanager_secret_version" "tps_ledger_mysql" {
+  secret_id = aws_secretsmanager_secret.tps_ledger_mysql.id
+  secret_string_wo = jsonencode({
+    "username"                   = "ledger_user"
+    "mysql-root-password"        = local.tps_ledger_mysql_mysql_root_password
+    "mysql-password"             = local.tps_ledger_mysql_mysql_password
+    "mysql-replication-password" = local.tps_ledger_mysql_mysql_replication_password
+    "dbname"                     = "ledger_db"
+  })
+  secret_string_wo_version = lookup(var.credentials_versions, "tps/ledger-mysql", 1)
+}
+
+resource "aws_iam_policy" "tps_ledger_mysql_access" {
+  name        = "initech-qa-tps-ledger-mysql-access"
+  description = "Access of tps/ledger to the credentials of its in-cluster mysql. Attach to the role of External Secrets."
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "ReadCredentials"
+        Effect   = "Allow"
+        Action   = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
+        Resource = aws_secretsmanager_secret.tps_ledger_mysql.arn
+      },
+      {
+        Sid      = "DecryptCredentials"
+        Effect   = "Allow"
+        Action   = "kms:Decrypt"
+        Resource = aws_kms_key.data.arn
+        Condition = {
+          StringEquals = {
+            "kms:ViaService" = "secretsmanager.${data.aws_region.current.name}.amazonaws.com"
+          }
+        }
+      },
+    ]
+  })
+  tags = {
+    "platc.dev/app"     = "tps"
+    "platc.dev/service" = "ledger"
+  }
+}
+
 # --- postgresql 16 database of tps/reports, statefulset (3 replicas): credentials only ---
 
 resource "aws_secretsmanager_secret" "tps_reports_postgresql" {
@@ -212,6 +288,9 @@ locals {
   tps_archive_mongodb_mongodb_root_password   = ephemeral.aws_secretsmanager_random_password.tps_archive_mongodb_mongodb_root_password.random_password
   tps_archive_mongodb_mongodb_passwords       = ephemeral.aws_secretsmanager_random_password.tps_archive_mongodb_mongodb_passwords.random_password
   tps_archive_mongodb_mongodb_replica_set_key = ephemeral.aws_secretsmanager_random_password.tps_archive_mongodb_mongodb_replica_set_key.random_password
+  tps_ledger_mysql_mysql_root_password        = ephemeral.aws_secretsmanager_random_password.tps_ledger_mysql_mysql_root_password.random_password
+  tps_ledger_mysql_mysql_password             = ephemeral.aws_secretsmanager_random_password.tps_ledger_mysql_mysql_password.random_password
+  tps_ledger_mysql_mysql_replication_password = ephemeral.aws_secretsmanager_random_password.tps_ledger_mysql_mysql_replication_password.random_password
   tps_reports_postgresql_password             = ephemeral.aws_secretsmanager_random_password.tps_reports_postgresql_password.random_password
   tps_reports_postgresql_postgres_password    = ephemeral.aws_secretsmanager_random_password.tps_reports_postgresql_postgres_password.random_password
   tps_reports_redis_redis_password            = ephemeral.aws_secretsmanager_random_password.tps_reports_redis_redis_password.random_password

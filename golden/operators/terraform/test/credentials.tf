@@ -62,6 +62,77 @@ resource "aws_iam_policy" "tps_archive_mongodb_access" {
   }
 }
 
+# --- mysql 8.4 database of tps/ledger, operator (3 replicas): credentials only ---
+
+resource "aws_secretsmanager_secret" "tps_ledger_mysql" {
+  name                    = "initech/test/tps/ledger/mysql"
+  description             = "Credentials of the operator mysql of tps/ledger (read by External Secrets into ledger-mysql-credentials)"
+  kms_key_id              = aws_kms_key.data.arn
+  recovery_window_in_days = 30
+  tags = {
+    "platc.dev/app"     = "tps"
+    "platc.dev/service" = "ledger"
+  }
+  #checkov:skip=CKV2_AWS_57:rotation is a new write-only version (var.credentials_versions) applied together with the store's accounts; no rotation Lambda for an in-cluster store
+}
+
+ephemeral "aws_secretsmanager_random_password" "tps_ledger_mysql_password" {
+  password_length            = 32
+  exclude_punctuation        = true
+  require_each_included_type = true
+}
+
+ephemeral "aws_secretsmanager_random_password" "tps_ledger_mysql_rootPassword" {
+  password_length            = 32
+  exclude_punctuation        = true
+  require_each_included_type = true
+}
+
+# Every password is ephemeral and write-only: never in a plan, the state or an output.
+resource "aws_secretsmanager_secret_version" "tps_ledger_mysql" {
+  secret_id = aws_secretsmanager_secret.tps_ledger_mysql.id
+  secret_string_wo = jsonencode({
+    "username"     = "ledger_user"
+    "password"     = local.tps_ledger_mysql_password
+    "rootUser"     = "root"
+    "rootHost"     = "%"
+    "rootPassword" = local.tps_ledger_mysql_rootPassword
+    "dbname"       = "ledger_db"
+  })
+  secret_string_wo_version = lookup(var.credentials_versions, "tps/ledger-mysql", 1)
+}
+
+resource "aws_iam_policy" "tps_ledger_mysql_access" {
+  name        = "initech-test-tps-ledger-mysql-access"
+  description = "Access of tps/ledger to the credentials of its operator mysql. Attach to the role of External Secrets."
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "ReadCredentials"
+        Effect   = "Allow"
+        Action   = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
+        Resource = aws_secretsmanager_secret.tps_ledger_mysql.arn
+      },
+      {
+        Sid      = "DecryptCredentials"
+        Effect   = "Allow"
+        Action   = "kms:Decrypt"
+        Resource = aws_kms_key.data.arn
+        Condition = {
+          StringEquals = {
+            "kms:ViaService" = "secretsmanager.${data.aws_region.current.name}.amazonaws.com"
+          }
+        }
+      },
+    ]
+  })
+  tags = {
+    "platc.dev/app"     = "tps"
+    "platc.dev/service" = "ledger"
+  }
+}
+
 # --- redis 7.2 cache of tps/reports, operator (1 replica): credentials only ---
 
 resource "aws_secretsmanager_secret" "tps_reports_redis" {
@@ -126,6 +197,8 @@ resource "aws_iam_policy" "tps_reports_redis_access" {
 
 locals {
   # Ephemeral: these values are never written to a plan or the state.
-  tps_archive_mongodb_password = ephemeral.aws_secretsmanager_random_password.tps_archive_mongodb_password.random_password
-  tps_reports_redis_password   = ephemeral.aws_secretsmanager_random_password.tps_reports_redis_password.random_password
+  tps_archive_mongodb_password  = ephemeral.aws_secretsmanager_random_password.tps_archive_mongodb_password.random_password
+  tps_ledger_mysql_password     = ephemeral.aws_secretsmanager_random_password.tps_ledger_mysql_password.random_password
+  tps_ledger_mysql_rootPassword = ephemeral.aws_secretsmanager_random_password.tps_ledger_mysql_rootPassword.random_password
+  tps_reports_redis_password    = ephemeral.aws_secretsmanager_random_password.tps_reports_redis_password.random_password
 }

@@ -8,6 +8,14 @@ output "tps_archive_mongodb" {
   }
 }
 
+output "tps_ledger_mysql" {
+  description = "operator mysql of tps/ledger: credentials secret and access policy ARNs (no secret values)"
+  value = {
+    secret_arn        = aws_secretsmanager_secret.tps_ledger_mysql.arn
+    access_policy_arn = aws_iam_policy.tps_ledger_mysql_access.arn
+  }
+}
+
 output "tps_reports_redis" {
   description = "operator redis of tps/reports: credentials secret and access policy ARNs (no secret values)"
   value = {
