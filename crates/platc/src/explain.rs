@@ -170,7 +170,17 @@ fn default_port(ir: &Ir, dst: &Endpoint) -> Option<u16> {
             } else {
                 &w.database
             };
-            store.as_ref().map(|s| s.port)
+            let store = store.as_ref()?;
+            // A satellite (`app.service.database.<role>`): the port it serves the service on
+            // (a pooler, MySQL Router), else the store's.
+            let served = parts.next().and_then(|role| {
+                store
+                    .satellites
+                    .iter()
+                    .find(|s| s.role == role)
+                    .and_then(|s| s.serves_service)
+            });
+            Some(served.unwrap_or(store.port))
         }
     }
 }

@@ -60,8 +60,8 @@ enum Command {
     ///
     /// Workloads are `app.service`, `app.service.database`, `app.service.cache`, pods an
     /// operator runs next to a store (`app.service.database.logical-backup`,
-    /// `app.service.database.pooler`), and the shared peers `ingress`, `prometheus`, `dns`,
-    /// `kafka`, `internet`, `managed:<cidr>`.
+    /// `app.service.database.pooler`, `.router`, `.backup`, `.user-setup`), and the shared
+    /// peers `ingress`, `prometheus`, `dns`, `kafka`, `internet`, `managed:<cidr>`.
     Explain(ExplainArgs),
     /// Draw one stage of the platform (apps, services, calls, exposure, data, events).
     Graph(GraphArgs),

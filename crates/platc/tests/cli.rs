@@ -325,3 +325,48 @@ fn graph_and_explain_answer_about_the_example() {
     );
     assert_eq!(r.status.code(), Some(1), "no foreign database");
 }
+
+#[test]
+fn explain_knows_the_mysql_router_and_its_port() {
+    let cfg = root().join("fixtures/operators/platform.toml");
+    let cfg = cfg.to_str().expect("utf8");
+    let ask = |from: &str, to: &str| {
+        platc(
+            &root(),
+            &["explain", "-c", cfg, from, to, "--stage", "test"],
+        )
+    };
+    // The service reaches its router on the router's port (the Service maps 3306 to 6446).
+    let r = ask("tps.ledger", "tps.ledger.database.router");
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stdout));
+    assert!(
+        text(&r.stdout).contains("on TCP 6446"),
+        "{}",
+        text(&r.stdout)
+    );
+    // Never the servers directly, and no other service reaches the router.
+    assert_eq!(
+        ask("tps.ledger", "tps.ledger.database").status.code(),
+        Some(1)
+    );
+    assert_eq!(
+        ask("tps.reports", "tps.ledger.database.router")
+            .status
+            .code(),
+        Some(1)
+    );
+    // The user job goes through the router; the operator reaches the servers.
+    assert_eq!(
+        ask(
+            "tps.ledger.database.user-setup",
+            "tps.ledger.database.router"
+        )
+        .status
+        .code(),
+        Some(0)
+    );
+    assert_eq!(
+        ask("mysql-operator", "tps.ledger.database").status.code(),
+        Some(0)
+    );
+}
