@@ -85,6 +85,7 @@ const FRAGMENTS: &[&str] = &[
     "managed-mongodb = \"atlas\"\n",
     "events = { publishes = [\"e\"], subscribes = [\"e\"] }\n",
     "cache = { engine = \"redis\", placement = \"operator\", replicas = 3 }\n",
+    "database = { engine = \"mysql\", placement = \"operator\", replicas = 3 }\n",
 ];
 
 proptest! {

@@ -9,6 +9,9 @@ use super::value_problem;
 /// Helm release names are limited to 53 characters (they become label values with suffixes).
 const HELM_RELEASE_MAX: usize = 53;
 
+/// The InnoDBCluster schema limits `metadata.name` (the store name `<service>-mysql`) to 40.
+const INNODB_CLUSTER_MAX: usize = 40;
+
 pub(crate) fn check(doc: &Document, out: &mut Vec<Problem>) {
     if let Some(name) = &doc.platform.name {
         label(name, "platform name", out);
@@ -48,7 +51,32 @@ pub(crate) fn check(doc: &Document, out: &mut Vec<Problem>) {
                     continue;
                 };
                 let release = format!("{}-{}", svc.name.value, engine.value.as_str());
-                if release.len() > HELM_RELEASE_MAX {
+                let mysql_operator = engine.value == platc_model::Engine::Mysql
+                    && doc
+                        .stages
+                        .values()
+                        .filter(|st| st.joins.is_none())
+                        .any(|st| {
+                            crate::engines::effective_placement(svc, st, kind == "cache")
+                                == platc_model::Placement::Operator
+                        });
+                if mysql_operator && release.len() > INNODB_CLUSTER_MAX {
+                    out.push(
+                        Problem::new(
+                            "platc::names::too-long",
+                            svc.name.span.clone(),
+                            format!(
+                                "the InnoDBCluster name `{release}` is {} characters; the MySQL Operator allows {INNODB_CLUSTER_MAX}",
+                                release.len()
+                            ),
+                        )
+                        .label("service name")
+                        .help(format!(
+                            "shorten the service name to at most {} characters, or place its MySQL `in-cluster` or `managed`",
+                            INNODB_CLUSTER_MAX - "-mysql".len()
+                        )),
+                    );
+                } else if release.len() > HELM_RELEASE_MAX {
                     out.push(
                         Problem::new(
                             "platc::names::too-long",
