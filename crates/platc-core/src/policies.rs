@@ -141,6 +141,35 @@ impl Ctx<'_> {
         }
     }
 
+    /// What every pod of a platform namespace gets: default deny, DNS to kube-dns, and TCP
+    /// 443/6443 to any address (the API server's address is the cloud's, not in the IR) in a
+    /// policy named `api_policy`.
+    fn namespace_base(&self, namespace: &str, api_policy: &str) -> Vec<NetworkPolicy> {
+        let dns_peer = &self.ir.core.peers.dns;
+        let mut deny = self.policy_in(
+            namespace,
+            "default-deny-all",
+            "default-deny",
+            Selector::default(),
+        );
+        deny.ingress = Some(Vec::new());
+        deny.egress = Some(Vec::new());
+        let mut dns = self.policy_in(namespace, "allow-dns", "dns", Selector::default());
+        dns.egress = Some(vec![Rule {
+            peers: vec![in_namespace(
+                &dns_peer.namespace,
+                Selector::labels(&dns_peer.labels),
+            )],
+            ports: vec![udp(53), PortSpec::tcp(53)],
+        }]);
+        let mut api = self.policy_in(namespace, api_policy, "apiserver", Selector::default());
+        api.egress = Some(vec![Rule {
+            peers: anywhere(),
+            ports: tcp(&[443, 6443]),
+        }]);
+        vec![deny, dns, api]
+    }
+
     fn prometheus(&self) -> Peer {
         here(Selector::labels(&self.ir.core.peers.prometheus.labels))
     }
@@ -175,33 +204,8 @@ impl Ctx<'_> {
 pub fn policies(ir: &Ir) -> Vec<NetworkPolicy> {
     let cx = Ctx { ir };
     let peers = &ir.core.peers;
-    let mut out = Vec::new();
-
-    let mut deny = cx.policy("default-deny-all", "default-deny", Selector::default());
-    deny.ingress = Some(Vec::new());
-    deny.egress = Some(Vec::new());
-    out.push(deny);
-
-    let mut dns = cx.policy("allow-dns", "dns", Selector::default());
-    dns.egress = Some(vec![Rule {
-        peers: vec![in_namespace(
-            &peers.dns.namespace,
-            Selector::labels(&peers.dns.labels),
-        )],
-        ports: vec![udp(53), PortSpec::tcp(53)],
-    }]);
-    out.push(dns);
-
-    let mut api = cx.policy(
-        "allow-kube-apiserver-and-https",
-        "apiserver",
-        Selector::default(),
-    );
-    api.egress = Some(vec![Rule {
-        peers: anywhere(),
-        ports: tcp(&[443, 6443]),
-    }]);
-    out.push(api);
+    // Controllers also call cloud APIs and ACME on 443: hence "and-https" here.
+    let mut out = cx.namespace_base(&ir.core.namespace, "allow-kube-apiserver-and-https");
 
     if ir.platform.cloud == Cloud::Gcp {
         // GKE Workload Identity: the metadata server (169.254.169.254:80; 169.254.169.252:988
@@ -364,36 +368,7 @@ fn database_operators(cx: &Ctx<'_>) -> Vec<NetworkPolicy> {
     let mut out = Vec::new();
     for (release, (namespace, pods, rules)) in by_operator {
         if namespace != cx.ir.core.namespace {
-            let mut deny = cx.policy_in(
-                namespace,
-                "default-deny-all",
-                "default-deny",
-                Selector::default(),
-            );
-            deny.ingress = Some(Vec::new());
-            deny.egress = Some(Vec::new());
-            out.push(deny);
-            let dns_peer = &cx.ir.core.peers.dns;
-            let mut dns = cx.policy_in(namespace, "allow-dns", "dns", Selector::default());
-            dns.egress = Some(vec![Rule {
-                peers: vec![in_namespace(
-                    &dns_peer.namespace,
-                    Selector::labels(&dns_peer.labels),
-                )],
-                ports: vec![udp(53), PortSpec::tcp(53)],
-            }]);
-            out.push(dns);
-            let mut api = cx.policy_in(
-                namespace,
-                "allow-kube-apiserver",
-                "apiserver",
-                Selector::default(),
-            );
-            api.egress = Some(vec![Rule {
-                peers: anywhere(),
-                ports: tcp(&[443, 6443]),
-            }]);
-            out.push(api);
+            out.extend(cx.namespace_base(namespace, "allow-kube-apiserver"));
         }
         let mut p = cx.policy_in(
             namespace,

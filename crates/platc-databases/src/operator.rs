@@ -570,6 +570,28 @@ fn user_setup_job(cx: &Cx<'_>) -> Mapping {
     )
 }
 
+/// A `podSpec` the MySQL Operator merges into its pod template (dictionaries key by key,
+/// containers by name): the runtime's seccomp profile for every container (the operator's
+/// containers already run as non-root users without capabilities, so each but the servers'
+/// root `fixdatadir` init container then meets `restricted`) and `container`'s resources.
+fn mysql_pod_patch(container: &str, sizing: crate::Sizing) -> Mapping {
+    Mapping::new()
+        .with(
+            "securityContext",
+            Mapping::new().with(
+                "seccompProfile",
+                Mapping::new().with("type", "RuntimeDefault"),
+            ),
+        )
+        .with(
+            "containers",
+            Yaml::Seq(vec![Mapping::new()
+                .with("name", container)
+                .with("resources", resources(sizing))
+                .into()]),
+        )
+}
+
 /// The InnoDBCluster of an operator-placed MySQL store. Its schema (CRD `mysql.oracle.com/v2`,
 /// as the conformance tools' catalog records it) admits only `metadata.name` (at most 40
 /// characters): no namespace and no labels, so it cannot go through the overlay's
@@ -590,24 +612,9 @@ pub(crate) fn innodb_cluster(cx: &Cx<'_>) -> Mapping {
         .with("instances", i64::from(store.replicas.max(1)))
         .with(
             "router",
-            Mapping::new().with("instances", router_instances).with(
-                "podSpec",
-                Mapping::new()
-                    .with(
-                        "securityContext",
-                        Mapping::new().with(
-                            "seccompProfile",
-                            Mapping::new().with("type", "RuntimeDefault"),
-                        ),
-                    )
-                    .with(
-                        "containers",
-                        Yaml::Seq(vec![Mapping::new()
-                            .with("name", "router")
-                            .with("resources", resources(SMALL))
-                            .into()]),
-                    ),
-            ),
+            Mapping::new()
+                .with("instances", router_instances)
+                .with("podSpec", mysql_pod_patch("router", SMALL)),
         )
         .with(
             "datadirVolumeClaimTemplate",
@@ -617,24 +624,7 @@ pub(crate) fn innodb_cluster(cx: &Cx<'_>) -> Mapping {
         )
         .with(
             "podSpec",
-            Mapping::new()
-                // Merged into the operator's pod template (whose containers already drop every
-                // capability and run as `mysql`): with a seccomp profile every container but
-                // the root `fixdatadir` init container meets `restricted`.
-                .with(
-                    "securityContext",
-                    Mapping::new().with(
-                        "seccompProfile",
-                        Mapping::new().with("type", "RuntimeDefault"),
-                    ),
-                )
-                .with(
-                    "containers",
-                    Yaml::Seq(vec![Mapping::new()
-                        .with("name", "mysql")
-                        .with("resources", resources(engine_sizing(store.engine)))
-                        .into()]),
-                ),
+            mysql_pod_patch("mysql", engine_sizing(store.engine)),
         )
         .with(
             "metrics",

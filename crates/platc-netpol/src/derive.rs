@@ -375,6 +375,11 @@ fn store_policies(
 /// fixed address range. ipBlock is meant for cluster-external addresses (see
 /// ARCHITECTURE.md), so pods stay unreachable on this port.
 fn https_anywhere() -> Rule {
+    outside_the_cluster(&[443])
+}
+
+/// TCP `ports` at any address (IPv4 and IPv6), for endpoints outside the cluster.
+fn outside_the_cluster(ports: &[u16]) -> Rule {
     Rule {
         peers: ["0.0.0.0/0", "::/0"]
             .into_iter()
@@ -383,7 +388,7 @@ fn https_anywhere() -> Rule {
                 except: Vec::new(),
             })
             .collect(),
-        ports: vec![PortSpec::tcp(443)],
+        ports: ports.iter().copied().map(PortSpec::tcp).collect(),
     }
 }
 
@@ -476,16 +481,7 @@ fn satellite_policies(
 /// The Kubernetes API, whose address is the cloud's (not in the IR): TCP 443/6443 outside the
 /// cluster, as core-services' controllers have it.
 fn kube_apiserver() -> Rule {
-    Rule {
-        peers: ["0.0.0.0/0", "::/0"]
-            .into_iter()
-            .map(|c| Peer::IpBlock {
-                cidr: c.to_string(),
-                except: Vec::new(),
-            })
-            .collect(),
-        ports: vec![PortSpec::tcp(443), PortSpec::tcp(6443)],
-    }
+    outside_the_cluster(&[443, 6443])
 }
 
 /// The store's port and any further ports its pods serve (Sentinel).
