@@ -411,7 +411,37 @@ fn satellite_labels(cx: &Cx<'_>, role: &str) -> platc_ir::Labels {
 /// creates the service's database and user (the operator creates neither). The InnoDBCluster
 /// itself cannot (see [`innodb_cluster`]).
 fn oracle(cx: &Cx<'_>) -> Vec<Yaml> {
-    vec![user_setup_job(cx).into()]
+    let mut out = vec![user_setup_job(cx).into()];
+    if mysql_router_instances(cx.store) > 1 {
+        // The operator guards its servers with a PodDisruptionBudget, not its routers: a
+        // drain must not take both routers (every connection goes through one) at once.
+        out.push(
+            object(
+                "policy/v1",
+                "PodDisruptionBudget",
+                cx.metadata(&format!("{}-router", cx.store.name), &cx.object_labels()),
+            )
+            .with(
+                "spec",
+                Mapping::new().with("maxUnavailable", 1).with(
+                    "selector",
+                    Mapping::new().with("matchLabels", label_map(&satellite_labels(cx, "router"))),
+                ),
+            )
+            .into(),
+        );
+    }
+    out
+}
+
+/// Routers of the cluster: two where the servers are replicated, so that losing one router
+/// does not cut the service off a cluster that survives losing a server.
+fn mysql_router_instances(store: &platc_ir::DataStoreIr) -> i64 {
+    if store.replicas > 1 {
+        2
+    } else {
+        1
+    }
 }
 
 /// Where the MySQL user job reads the credentials Secret.
@@ -598,7 +628,7 @@ fn mysql_pod_patch(container: &str, sizing: crate::Sizing) -> Mapping {
 /// kustomization (which sets both); it is applied with `kubectl apply --namespace`.
 pub(crate) fn innodb_cluster(cx: &Cx<'_>) -> Mapping {
     let store = cx.store;
-    let router_instances: i64 = if store.replicas > 1 { 2 } else { 1 };
+    let router_instances = mysql_router_instances(store);
     let mut spec = Mapping::new()
         // The root account (`rootUser`, `rootHost`, `rootPassword`), next to the service's
         // `password` in the credentials Secret External Secrets writes.

@@ -103,12 +103,16 @@ fn the_mysql_operator_placement_renders_on_every_cloud() {
         }
         // The credentials Secret carries the root account and the service's password; the
         // user job reads exactly those.
-        let job = named(
-            &docs(&tree, "apps/shop/overlays/test/databases/ledger-mysql.yaml"),
-            "Job",
-            "ledger-mysql-user-setup",
-        )
-        .clone();
+        let databases = docs(&tree, "apps/shop/overlays/test/databases/ledger-mysql.yaml");
+        let job = named(&databases, "Job", "ledger-mysql-user-setup").clone();
+        // Two routers for three servers, never both drained at once.
+        assert_eq!(cr["spec"]["router"]["instances"], 2);
+        let pdb = named(&databases, "PodDisruptionBudget", "ledger-mysql-router");
+        assert_eq!(pdb["spec"]["maxUnavailable"], 1);
+        assert_eq!(
+            pdb["spec"]["selector"]["matchLabels"]["component"],
+            "mysqlrouter"
+        );
         let items: Vec<&str> = job["spec"]["template"]["spec"]["volumes"][0]["secret"]["items"]
             .as_array()
             .unwrap()
