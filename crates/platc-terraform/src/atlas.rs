@@ -226,7 +226,7 @@ pub(crate) fn render(
             b.attr("username", ds.user.clone());
             b.attr("auth_database_name", "admin");
             b.attr("password_wo", password);
-            b.attr("password_wo_version", version_of(store));
+            b.attr("password_wo_version", store.credentials_version());
             b.blank();
             b.block(Block::new("roles").with(|r| {
                 r.attr("role_name", "readWrite");
@@ -254,17 +254,6 @@ fn tags(stage: &Stage, store: &Store) -> Expr {
         (Key::Quoted("platc-app".into()), store.app.into()),
         (Key::Quoted("platc-service".into()), store.service.into()),
     ])
-}
-
-fn version_of(store: &Store) -> Expr {
-    Expr::Call(
-        "lookup",
-        vec![
-            var("credentials_versions"),
-            store.version_key().into(),
-            Expr::Num(1),
-        ],
-    )
 }
 
 /// Snapshots on the store's schedule, kept for its retention; point-in-time restore window.

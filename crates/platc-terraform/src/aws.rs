@@ -27,6 +27,10 @@ use crate::{notes, owner_pairs, EmitError, Files, Stage, Store};
 use platc_ir::Engine;
 
 /// Default instance classes (Graviton, general purpose / memory optimised, current generation).
+/// What raising a store's entry of `var.credentials_versions` does here.
+const VERSIONS_DESCRIPTION: &str =
+    "Write-only version of each store's credentials secret, by \"<app>/<store>\" (default 1). Raise one to write a new generated password, then update the login in the database.";
+
 const RDS_DEFAULT_CLASS: &str = "db.m7g.large";
 const DOCDB_DEFAULT_CLASS: &str = "db.r6g.large";
 const CACHE_DEFAULT_NODE: &str = "cache.m7g.large";
@@ -219,20 +223,7 @@ fn variables() -> Body {
         "alltrue([for c in var.client_cidr_blocks : can(cidrhost(c, 0)) && !endswith(c, \"/0\")])",
     );
     f.blank();
-    f.extend(credentials_versions());
-    f
-}
-
-fn credentials_versions() -> Body {
-    let mut f = Body::new();
-    f.block(Block::new("variable").label("credentials_versions").with(|b| {
-        b.attr(
-            "description",
-            "Write-only version of each store's credentials secret, by \"<app>/<store>\" (default 1). Raise one to write a new generated password, then update the login in the database.",
-        );
-        b.attr("type", Expr::Raw("map(number)"));
-        b.attr("default", Expr::Object(vec![]));
-    }));
+    f.extend(credentials::versions_variable(VERSIONS_DESCRIPTION));
     f
 }
 
@@ -1038,17 +1029,7 @@ fn secret(stage: &Stage, store: &Store, body: &mut Body, locals: &mut Body) {
                     "secret_string_wo",
                     atlas::secret_json(store, Expr::Ref(Ref::root("local").ident(&password))),
                 );
-                b.attr(
-                    "secret_string_wo_version",
-                    Expr::Call(
-                        "lookup",
-                        vec![
-                            var("credentials_versions"),
-                            store.version_key().into(),
-                            Expr::Num(1),
-                        ],
-                    ),
-                );
+                b.attr("secret_string_wo_version", store.credentials_version());
             }),
         );
         body.blank();
@@ -1139,17 +1120,7 @@ fn secret(stage: &Stage, store: &Store, body: &mut Body, locals: &mut Body) {
                     ])],
                 ),
             );
-            b.attr(
-                "secret_string_wo_version",
-                Expr::Call(
-                    "lookup",
-                    vec![
-                        var("credentials_versions"),
-                        store.version_key().into(),
-                        Expr::Num(1),
-                    ],
-                ),
-            );
+            b.attr("secret_string_wo_version", store.credentials_version());
         }),
     );
     body.blank();
@@ -1243,7 +1214,10 @@ pub fn credentials(stage: &Stage) -> Files {
     let mut files = Files::new();
     if stage.stores.is_empty() {
         files.push(("versions.tf", versions(false)));
-        files.push(("variables.tf", credentials_versions()));
+        files.push((
+            "variables.tf",
+            credentials::versions_variable(VERSIONS_DESCRIPTION),
+        ));
         files.push(("main.tf", main(stage)));
     }
     let mut body = Body::file();
@@ -1309,17 +1283,7 @@ fn in_cluster_secret(stage: &Stage, store: &Store, body: &mut Body) {
                 res("aws_secretsmanager_secret", &store.id, "id"),
             );
             b.attr("secret_string_wo", credentials::json(store));
-            b.attr(
-                "secret_string_wo_version",
-                Expr::Call(
-                    "lookup",
-                    vec![
-                        var("credentials_versions"),
-                        store.version_key().into(),
-                        Expr::Num(1),
-                    ],
-                ),
-            );
+            b.attr("secret_string_wo_version", store.credentials_version());
         }),
     );
     body.blank();

@@ -21,6 +21,10 @@ use crate::names::{clamp, cloud_name, daily_time};
 use crate::{notes, owner_pairs, EmitError, Files, Stage, Store};
 use platc_ir::Engine;
 
+/// What raising a store's entry of `var.credentials_versions` does here.
+const VERSIONS_DESCRIPTION: &str =
+    "Write-only version of each store's generated passwords, by \"<app>/<store>\" (default 1). Raise one to write new passwords.";
+
 const PG_DEFAULT_SKU: &str = "GP_Standard_D2ds_v5";
 const MYSQL_DEFAULT_SKU: &str = "GP_Standard_D2ds_v4";
 const ADMIN: &str = "dbadmin";
@@ -52,17 +56,6 @@ fn tenant() -> Expr {
             .attr("azurerm_client_config")
             .attr("current")
             .attr("tenant_id"),
-    )
-}
-
-fn version_of(store: &Store) -> Expr {
-    Expr::Call(
-        "lookup",
-        vec![
-            var("credentials_versions"),
-            store.version_key().into(),
-            Expr::Num(1),
-        ],
     )
 }
 
@@ -255,20 +248,7 @@ fn variables(stage: &Stage) -> Body {
     if crate::atlas::in_stage(stage) {
         f.extend(crate::atlas::variables(stage));
     }
-    f.extend(credentials_versions());
-    f
-}
-
-fn credentials_versions() -> Body {
-    let mut f = Body::new();
-    f.block(Block::new("variable").label("credentials_versions").with(|b| {
-        b.attr(
-            "description",
-            "Write-only version of each store's generated passwords, by \"<app>/<store>\" (default 1). Raise one to write new passwords.",
-        );
-        b.attr("type", Expr::Raw("map(number)"));
-        b.attr("default", Expr::Object(vec![]));
-    }));
+    f.extend(credentials::versions_variable(VERSIONS_DESCRIPTION));
     f
 }
 
@@ -327,7 +307,7 @@ fn kv_secret(
         b.attr("key_vault_id", var("key_vault_id"));
         b.attr("content_type", "application/json");
         b.attr("value_wo", value);
-        b.attr("value_wo_version", version_of(store));
+        b.attr("value_wo_version", store.credentials_version());
         b.attr("tags", tags(stage, store));
         b.checkov_skip("CKV_AZURE_41", "no expiry: the credentials change with a new write-only version (var.credentials_versions), not on a date");
     }));
@@ -396,7 +376,7 @@ fn postgresql(
         b.blank();
         b.attr("administrator_login", ADMIN);
         b.attr("administrator_password_wo", local(&admin.suffixed("password")));
-        b.attr("administrator_password_wo_version", version_of(store));
+        b.attr("administrator_password_wo_version", store.credentials_version());
         b.blank();
         backup_comment(b, &ds.backup.schedule, note);
         b.attr("backup_retention_days", retention);
@@ -584,7 +564,7 @@ fn mysql(
         b.blank();
         b.attr("administrator_login", ADMIN);
         b.attr("administrator_password_wo", local(&admin.suffixed("password")));
-        b.attr("administrator_password_wo_version", version_of(store));
+        b.attr("administrator_password_wo_version", store.credentials_version());
         b.blank();
         backup_comment(b, &ds.backup.schedule, note);
         b.attr("backup_retention_days", retention);
@@ -984,7 +964,7 @@ pub fn credentials(stage: &Stage) -> Files {
     if stage.stores.is_empty() {
         let mut variables = Body::new();
         key_vault_variable(&mut variables);
-        variables.extend(credentials_versions());
+        variables.extend(credentials::versions_variable(VERSIONS_DESCRIPTION));
         files.push(("versions.tf", versions(false)));
         files.push(("variables.tf", variables));
         files.push(("main.tf", main()));

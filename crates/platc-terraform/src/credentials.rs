@@ -28,6 +28,21 @@ use platc_ir::{Engine, Placement};
 use crate::hcl::{Block, Body, Expr, Ident, Key, Ref};
 use crate::Store;
 
+/// The variable of the stores' write-only secret versions (a map by `<app>/<store>`).
+pub const VERSIONS_VARIABLE: &str = "credentials_versions";
+
+/// The `credentials_versions` variable: a map of numbers by `<app>/<store>`, empty by
+/// default (every store at version 1); `description` says what raising one does on the cloud.
+pub(crate) fn versions_variable(description: &str) -> Body {
+    let mut f = Body::new();
+    f.block(Block::new("variable").label(VERSIONS_VARIABLE).with(|b| {
+        b.attr("description", description);
+        b.attr("type", Expr::Raw("map(number)"));
+        b.attr("default", Expr::Object(vec![]));
+    }));
+    f
+}
+
 /// One key of the credentials JSON.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value {

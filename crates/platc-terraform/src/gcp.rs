@@ -20,6 +20,10 @@ use crate::{notes, owner_pairs, EmitError, Files, Stage, Store};
 use platc_ir::Engine;
 
 /// 2 vCPU, 8 GiB (Enterprise edition custom machine).
+/// What raising a store's entry of `var.credentials_versions` does here.
+const VERSIONS_DESCRIPTION: &str =
+    "Write-only version of each store's generated password, by \"<app>/<store>\" (default 1). Raise one to set a new password on the user and in its secret.";
+
 const SQL_DEFAULT_TIER: &str = "db-custom-2-8192";
 
 fn labels(stage: &Stage, store: &Store) -> Expr {
@@ -49,17 +53,6 @@ fn label_value(v: &str) -> String {
         })
         .take(63)
         .collect()
-}
-
-fn version_of(store: &Store) -> Expr {
-    Expr::Call(
-        "lookup",
-        vec![
-            var("credentials_versions"),
-            store.version_key().into(),
-            Expr::Num(1),
-        ],
-    )
 }
 
 pub fn render(stage: &Stage) -> Result<Files, EmitError> {
@@ -162,7 +155,7 @@ fn variables(stage: &Stage) -> Body {
     if crate::atlas::in_stage(stage) {
         f.extend(crate::atlas::variables(stage));
     }
-    f.extend(credentials_versions());
+    f.extend(credentials::versions_variable(VERSIONS_DESCRIPTION));
     f
 }
 
@@ -177,19 +170,6 @@ fn project_variable(stage: &Stage) -> Body {
         b.attr("default", stage.gcp_project);
     }));
     f.blank();
-    f
-}
-
-fn credentials_versions() -> Body {
-    let mut f = Body::new();
-    f.block(Block::new("variable").label("credentials_versions").with(|b| {
-        b.attr(
-            "description",
-            "Write-only version of each store's generated password, by \"<app>/<store>\" (default 1). Raise one to set a new password on the user and in its secret.",
-        );
-        b.attr("type", Expr::Raw("map(number)"));
-        b.attr("default", Expr::Object(vec![]));
-    }));
     f
 }
 
@@ -391,7 +371,7 @@ fn cloud_sql(
             res("google_sql_database_instance", &store.id, "name"),
         );
         b.attr("password_wo", Expr::Ref(Ref::root("local").ident(&pw)));
-        b.attr("password_wo_version", version_of(store));
+        b.attr("password_wo_version", store.credentials_version());
     }));
     body.blank();
     secret(
@@ -463,7 +443,7 @@ fn secret(stage: &Stage, store: &Store, secrets: &mut Body, data: Expr) {
                 res("google_secret_manager_secret", &store.id, "id"),
             );
             b.attr("secret_data_wo", data);
-            b.attr("secret_data_wo_version", version_of(store));
+            b.attr("secret_data_wo_version", store.credentials_version());
         }),
     );
     secrets.blank();
@@ -625,7 +605,7 @@ pub fn credentials(stage: &Stage) -> Files {
     let mut files = Files::new();
     if stage.stores.is_empty() {
         let mut variables = project_variable(stage);
-        variables.extend(credentials_versions());
+        variables.extend(credentials::versions_variable(VERSIONS_DESCRIPTION));
         files.push(("versions.tf", versions(true, false)));
         files.push(("variables.tf", variables));
         files.push(("main.tf", main(stage)));

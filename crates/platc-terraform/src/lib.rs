@@ -107,6 +107,19 @@ impl Store<'_> {
         format!("{}/{}", self.app, self.ds.name)
     }
 
+    /// `lookup(var.credentials_versions, "<app>/<store>", 1)`: the version of the store's
+    /// write-only secret (see [`credentials::versions_variable`]).
+    fn credentials_version(&self) -> Expr {
+        Expr::Call(
+            "lookup",
+            vec![
+                hcl::var(credentials::VERSIONS_VARIABLE),
+                self.version_key().into(),
+                Expr::Num(1),
+            ],
+        )
+    }
+
     fn storage_gib(&self) -> Result<u64, EmitError> {
         names::gib_ceil(&self.ds.storage).ok_or_else(|| {
             EmitError::Ir(format!(
