@@ -26,11 +26,11 @@ use crate::names::{clamp, cloud_name, daily_time, day_hhmm, hhmm};
 use crate::{notes, owner_pairs, EmitError, Files, Stage, Store};
 use platc_ir::Engine;
 
-/// Default instance classes (Graviton, general purpose / memory optimised, current generation).
 /// What raising a store's entry of `var.credentials_versions` does here.
 const VERSIONS_DESCRIPTION: &str =
     "Write-only version of each store's credentials secret, by \"<app>/<store>\" (default 1). Raise one to write a new generated password, then update the login in the database.";
 
+/// Default instance classes (Graviton, general purpose / memory optimised, current generation).
 const RDS_DEFAULT_CLASS: &str = "db.m7g.large";
 const DOCDB_DEFAULT_CLASS: &str = "db.r6g.large";
 const CACHE_DEFAULT_NODE: &str = "cache.m7g.large";

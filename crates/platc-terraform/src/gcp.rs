@@ -19,11 +19,11 @@ use crate::names::{clamp, cloud_name, daily_time, sub_hourly};
 use crate::{notes, owner_pairs, EmitError, Files, Stage, Store};
 use platc_ir::Engine;
 
-/// 2 vCPU, 8 GiB (Enterprise edition custom machine).
 /// What raising a store's entry of `var.credentials_versions` does here.
 const VERSIONS_DESCRIPTION: &str =
     "Write-only version of each store's generated password, by \"<app>/<store>\" (default 1). Raise one to set a new password on the user and in its secret.";
 
+/// 2 vCPU, 8 GiB (Enterprise edition custom machine).
 const SQL_DEFAULT_TIER: &str = "db-custom-2-8192";
 
 fn labels(stage: &Stage, store: &Store) -> Expr {
