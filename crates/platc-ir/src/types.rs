@@ -412,12 +412,13 @@ pub struct OperatorAccess {
     pub pods: PodRef,
     /// Ports of the store's pods the operator connects to (Zalando: SQL 5432 to create users
     /// and databases, Patroni's REST API 8008; Percona: mongod 27017; Spotahome: Redis 6379
-    /// and Sentinel 26379).
+    /// and Sentinel 26379; MySQL Operator: MySQL Shell on 3306 and the X protocol on 33060).
     pub ports: Vec<u16>,
     /// Ports the store's pods use among themselves besides the store's (Patroni's REST API
-    /// during leader races).
+    /// during leader races; MySQL's X protocol and Group Replication, 33060 and 33061).
     pub peer_ports: Vec<u16>,
-    /// The store's pods call the Kubernetes API: Patroni keeps the cluster state there.
+    /// The store's pods call the Kubernetes API: Patroni keeps the cluster state there, the
+    /// MySQL Operator's sidecars report their server's state there.
     pub api_server: bool,
     /// Why the namespace can enforce Pod Security `baseline` at most, where the operator's pods
     /// cannot meet `restricted` and it offers no setting that would make them (Zalando's Spilo
