@@ -666,10 +666,11 @@ fn data_store(
     } else {
         Vec::new()
     };
-    // Operator backups go to the stage's bucket: Percona's backup agent (in the store's pods)
-    // and Zalando's logical-backup jobs (their bucket and credentials per namespace through
-    // the operator's environment Secret). Without a bucket they are off.
-    let storage = |credentials_secret: String, from_store_pods: bool| {
+    // Operator backups go to the stage's bucket: Percona's backup agent (in the store's pods),
+    // Zalando's logical-backup jobs (their bucket and credentials per namespace through the
+    // operator's environment Secret) and the MySQL Operator's dump jobs. Without a bucket they
+    // are off.
+    let storage = |credentials_secret: String, uploader: BackupUploader| {
         st.backup_bucket.as_ref().map(|bucket| BackupStorageIr {
             cloud: platform.cloud,
             bucket: bucket.value.clone(),
@@ -677,16 +678,21 @@ fn data_store(
             prefix: format!("{app}/{name}"),
             credentials_secret,
             secret_path: secret_key(platform, &[&st.name.value, "backup-storage"]),
-            from_store_pods,
+            uploader,
         })
     };
     let backup_storage = match (placement, engine) {
-        (Placement::Operator, Engine::Mongodb) => storage(format!("{name}-backup-storage"), true),
-        // The operator's dump jobs (a satellite) read AWS CLI or Azure CLI configuration files.
-        (Placement::Operator, Engine::Mysql) => storage(format!("{name}-backup-storage"), false),
-        (Placement::Operator, Engine::Postgresql) => {
-            storage(ZALANDO_BACKUP_ENV_SECRET.to_string(), false)
+        (Placement::Operator, Engine::Mongodb) => {
+            storage(format!("{name}-backup-storage"), BackupUploader::StorePods)
         }
+        (Placement::Operator, Engine::Mysql) => storage(
+            format!("{name}-backup-storage"),
+            BackupUploader::MysqlShellJobs,
+        ),
+        (Placement::Operator, Engine::Postgresql) => storage(
+            ZALANDO_BACKUP_ENV_SECRET.to_string(),
+            BackupUploader::ZalandoJobs,
+        ),
         _ => None,
     };
     let satellites = satellites(

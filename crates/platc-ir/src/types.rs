@@ -481,9 +481,22 @@ pub struct BackupStorageIr {
     pub credentials_secret: String,
     /// Stage-scoped key of those credentials in the cloud secret manager (one per stage).
     pub secret_path: String,
-    /// Whether the store's own pods upload (Percona's backup agent runs next to mongod);
-    /// `false` where an operator job does (Zalando's logical backup, a satellite).
-    pub from_store_pods: bool,
+    /// Who uploads, and so what shape the credentials Secret takes.
+    pub uploader: BackupUploader,
+}
+
+/// Who uploads a store's backups to its bucket; each reads the storage credentials its own way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackupUploader {
+    /// The store's own pods (Percona's backup agent runs next to mongod): the Secret holds the
+    /// keys of [`BackupStorageIr::credential_keys`] as they are.
+    StorePods,
+    /// Zalando's logical-backup jobs (a satellite): the namespace's environment Secret
+    /// [`ZALANDO_BACKUP_ENV_SECRET`] with bucket, region and credentials.
+    ZalandoJobs,
+    /// The MySQL Operator's dump jobs (a satellite): MySQL Shell reads AWS CLI (`credentials`,
+    /// `config`) or Azure CLI (`config`) configuration files from the Secret.
+    MysqlShellJobs,
 }
 
 /// The Secret, in each namespace with Zalando clusters and a `backup-bucket`, whose keys

@@ -1,7 +1,8 @@
 //! The Kubernetes objects, one builder each. Field order follows `kubectl` conventions.
 
 use platc_ir::{
-    AppIr, AppStageIr, DataStoreIr, IngressIr, Ir, Labels, Probe, Protocol, ServiceIr, WorkloadIr,
+    AppIr, AppStageIr, BackupUploader, DataStoreIr, IngressIr, Ir, Labels, Probe, Protocol,
+    ServiceIr, WorkloadIr,
 };
 use platc_yaml::{Mapping, Yaml};
 
@@ -612,11 +613,13 @@ pub(crate) fn external_secrets(svc: &ServiceIr, w: &WorkloadIr, store: &str) -> 
         ));
     }
     // Object-storage credentials of operator backups (one secret manager key per stage, put
-    // there by the platform team; the backup agent reads the Secret by the key names of
-    // `BackupStorageIr::credential_keys`).
+    // there by the platform team), in the shape their uploader reads. Zalando's is one Secret
+    // per namespace, not per service (`zalando_backup_env`).
     for (_, s) in stores(w) {
-        if let Some(b) = s.backup_storage.as_ref().filter(|b| b.from_store_pods) {
-            out.push(external_secret(
+        let Some(b) = &s.backup_storage else { continue };
+        match b.uploader {
+            // The backup agent reads the keys of `BackupStorageIr::credential_keys` as they are.
+            BackupUploader::StorePods => out.push(external_secret(
                 &b.credentials_secret,
                 &svc.labels,
                 store,
@@ -629,14 +632,9 @@ pub(crate) fn external_secrets(svc: &ServiceIr, w: &WorkloadIr, store: &str) -> 
                             .collect(),
                     ),
                 ),
-            ));
-        }
-    }
-    for (_, s) in stores(w) {
-        if let Some(b) = s.backup_storage.as_ref().filter(|_| {
-            s.placement == platc_ir::Placement::Operator && s.engine == platc_ir::Engine::Mysql
-        }) {
-            out.push(mysql_backup_storage(svc, b, store));
+            )),
+            BackupUploader::MysqlShellJobs => out.push(mysql_backup_storage(svc, b, store)),
+            BackupUploader::ZalandoJobs => {}
         }
     }
     if !svc.secrets.is_empty() {
@@ -705,7 +703,7 @@ pub(crate) fn zalando_backup_env(app: &AppIr, stage: &AppStageIr, store: &str) -
         .find_map(|s| {
             s.backup_storage
                 .as_ref()
-                .filter(|b| b.credentials_secret == platc_ir::ZALANDO_BACKUP_ENV_SECRET)
+                .filter(|b| b.uploader == BackupUploader::ZalandoJobs)
         })?;
     let mut template = Mapping::new();
     let mut remote = Vec::new();

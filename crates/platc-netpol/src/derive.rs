@@ -298,7 +298,7 @@ fn store_policies(
             if store
                 .backup_storage
                 .as_ref()
-                .is_some_and(|b| b.from_store_pods)
+                .is_some_and(|b| b.uploader == platc_ir::BackupUploader::StorePods)
             {
                 let mut upload = cx.policy(
                     format!("{}-to-object-storage", store.name),

@@ -327,7 +327,7 @@ fn declared(ir: &Ir, endpoints: &[Endpoint]) -> BTreeSet<Edge> {
                             if store
                                 .backup_storage
                                 .as_ref()
-                                .is_some_and(|b| b.from_store_pods)
+                                .is_some_and(|b| b.uploader == platc_ir::BackupUploader::StorePods)
                             {
                                 upload(&mut e, &sid);
                             }
