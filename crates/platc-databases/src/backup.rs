@@ -59,16 +59,13 @@ const SKIP_DIGEST: &str =
     "CKV_K8S_43=images are pinned by exact version tags, the same tags as the chart's release";
 
 /// `docker.io/bitnamilegacy/<engine>:<tag>` from [`crate::images`], the table the Helm values
-/// use too. An unpinned version (the checker refuses it) gets the tag of the default version.
+/// use too; `None` for MongoDB (its chart dumps itself) and for a version without a pin (the
+/// checker refuses it, and platc-helm fails the release with `NoImage` first).
 pub(crate) fn image(engine: Engine, version: &str) -> Option<String> {
-    let default = match engine {
-        Engine::Postgresql => "16",
-        Engine::Mysql => "8.4",
-        Engine::Redis => "7.2",
-        // No backup job of platc's own: the chart dumps MongoDB.
-        Engine::Mongodb => return None,
-    };
-    let tag = crate::images::tag(engine, version).or(crate::images::tag(engine, default))?;
+    if engine == Engine::Mongodb {
+        return None;
+    }
+    let tag = crate::images::tag(engine, version)?;
     Some(format!(
         "{}/{}:{tag}",
         crate::images::REGISTRY,
@@ -98,64 +95,52 @@ pub(crate) fn file(cx: &Cx<'_>) -> Option<(String, Vec<Yaml>)> {
     let store = cx.store;
     let image = image(store.engine, &store.version)?;
     let mut objects: Vec<Yaml> = Vec::new();
-    let mut add = |claim_name: &str, job: Job| {
-        objects.push(claim(cx, claim_name).into());
+    let mut add = |job: Job| {
+        objects.push(claim(cx, &job.claim).into());
         objects.push(cron_job(cx, &image, job).into());
     };
     match store.engine {
         Engine::Mysql => {
-            add(
-                &name(cx),
-                Job {
-                    name: name(cx),
-                    schedule: store.backup.schedule.clone(),
-                    claim: name(cx),
-                    key: MYSQL_ROOT_PASSWORD_KEY,
-                    script: mysql_script(cx),
-                    deadline: 6 * 3600,
-                    affinity: None,
-                },
-            );
-            let binlog = format!("{}-binlog", store.name);
-            add(
-                &binlog,
-                Job {
-                    name: binlog.clone(),
-                    schedule: BINLOG_SCHEDULE.into(),
-                    claim: binlog.clone(),
-                    key: MYSQL_ROOT_PASSWORD_KEY,
-                    script: binlog_script(cx),
-                    // Every 15 minutes: a run must not hold up the next ones long.
-                    deadline: 1800,
-                    affinity: None,
-                },
-            );
-        }
-        Engine::Redis => add(
-            &name(cx),
-            Job {
+            add(Job {
                 name: name(cx),
                 schedule: store.backup.schedule.clone(),
                 claim: name(cx),
-                key: REDIS_PASSWORD_KEY,
-                script: redis_script(cx),
-                // Frequent (every 15 minutes by default): a run must not hold up the next ones long.
+                key: MYSQL_ROOT_PASSWORD_KEY,
+                script: mysql_script(cx),
+                deadline: 6 * 3600,
+                affinity: None,
+            });
+            let binlog = format!("{}-binlog", store.name);
+            add(Job {
+                name: binlog.clone(),
+                schedule: BINLOG_SCHEDULE.into(),
+                claim: binlog.clone(),
+                key: MYSQL_ROOT_PASSWORD_KEY,
+                script: binlog_script(cx),
+                // Every 15 minutes: a run must not hold up the next ones long.
                 deadline: 1800,
                 affinity: None,
-            },
-        ),
-        Engine::Postgresql => add(
-            &store.archive_claim(),
-            Job {
-                name: format!("{}-basebackup", store.name),
-                schedule: store.backup.schedule.clone(),
-                claim: store.archive_claim(),
-                key: POSTGRES_REPLICATION_PASSWORD_KEY,
-                script: base_backup_script(cx),
-                deadline: 6 * 3600,
-                affinity: Some(next_to_primary(cx)),
-            },
-        ),
+            });
+        }
+        Engine::Redis => add(Job {
+            name: name(cx),
+            schedule: store.backup.schedule.clone(),
+            claim: name(cx),
+            key: REDIS_PASSWORD_KEY,
+            script: redis_script(cx),
+            // Frequent (every 15 minutes by default): a run must not hold up the next ones long.
+            deadline: 1800,
+            affinity: None,
+        }),
+        Engine::Postgresql => add(Job {
+            name: format!("{}-basebackup", store.name),
+            schedule: store.backup.schedule.clone(),
+            claim: store.archive_claim(),
+            key: POSTGRES_REPLICATION_PASSWORD_KEY,
+            script: base_backup_script(cx),
+            deadline: 6 * 3600,
+            affinity: Some(next_to_primary(cx)),
+        }),
         Engine::Mongodb => return None,
     }
     Some((format!("databases/{}-backup.yaml", store.name), objects))

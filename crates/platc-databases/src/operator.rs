@@ -220,11 +220,6 @@ fn percona(cx: &Cx<'_>) -> Mapping {
 /// Name of the one storage of `backup.storages`.
 const PBM_STORAGE: &str = "object-storage";
 
-/// Percona Backup for MongoDB: a logical backup (the agents in the replica set pods dump and
-/// upload) on the IR's schedule to the stage's bucket, keeping as many backups as the schedule
-/// makes in the retention (`runs_per_day` x days: a schedule that skips days keeps them
-/// longer). Without a `backup-bucket` in the stage there is nowhere to write to: backups stay
-/// explicitly off rather than pointing at an invented bucket.
 /// A container securityContext the `restricted` Pod Security profile admits (Percona's images
 /// need a writable root file system, so it is not read-only).
 fn percona_container_security() -> Mapping {
@@ -239,6 +234,11 @@ fn percona_container_security() -> Mapping {
         )
 }
 
+/// Percona Backup for MongoDB: a logical backup (the agents in the replica set pods dump and
+/// upload) on the IR's schedule to the stage's bucket, keeping as many backups as the schedule
+/// makes in the retention (`runs_per_day` x days: a schedule that skips days keeps them
+/// longer). Without a `backup-bucket` in the stage there is nowhere to write to: backups stay
+/// explicitly off rather than pointing at an invented bucket.
 fn percona_backup(cx: &Cx<'_>) -> Mapping {
     let store = cx.store;
     let Some(storage) = &store.backup_storage else {
