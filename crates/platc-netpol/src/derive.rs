@@ -258,8 +258,9 @@ fn store_policies(
     match &store.endpoint {
         StoreEndpoint::Pods { labels } => {
             let pods = Selector::labels(labels);
-            // With a connection pooler the service talks to the pooler only (its policies are
-            // the satellite's), never to the store directly.
+            // With a satellite that serves the service (a connection pooler, MySQL Router) the
+            // service talks to that satellite only (its policies are the satellite's), never
+            // to the store directly.
             if !store.satellites.iter().any(|s| s.serves_service.is_some()) {
                 egress.egress = Some(vec![Rule {
                     peers: vec![cx.pods_in(cx.namespace, labels)],

@@ -156,7 +156,8 @@ pub fn world(ir: &Ir) -> World {
                         });
                     }
                     if let Some(op) = &store.operator {
-                        // The operator runs in the core namespace; named by its release.
+                        // The operator runs in its namespace (core, or its own); named by its
+                        // release.
                         w.namespaces
                             .entry(op.pods.namespace.clone())
                             .or_insert_with(|| ns_labels(&op.pods.namespace, &[]));
