@@ -409,25 +409,7 @@ fn read_compare(path: &Path, len: u64, bytes: &[u8]) -> Result<Found, WriteError
         Err(e) => return Err(err(e)),
     };
     if len == bytes.len() as u64 {
-        let mut buf = vec![0u8; COMPARE_BUF.min(bytes.len() + 1)];
-        let mut rest = bytes;
-        let same = loop {
-            let n = match file.read(&mut buf) {
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(err(e)),
-            };
-            let Some(read) = buf.get(..n) else {
-                break false;
-            };
-            if n == 0 {
-                break rest.is_empty();
-            }
-            match rest.split_at_checked(n) {
-                Some((head, tail)) if head == read => rest = tail,
-                _ => break false,
-            }
-        };
+        let same = crate::fsutil::same_contents(&mut file, bytes).map_err(err)?;
         if same {
             return Ok(Found::Same);
         }
@@ -437,6 +419,3 @@ fn read_compare(path: &Path, len: u64, bytes: &[u8]) -> Result<Found, WriteError
     file.read_to_end(&mut old).map_err(err)?;
     Ok(Found::Changed(old))
 }
-
-/// How much of a file [`read_compare`] reads at a time.
-const COMPARE_BUF: usize = 64 * 1024;

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs;
-use std::io::{self, Read};
+use std::io;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,7 +12,9 @@ use std::sync::{Arc, Mutex};
 use platc_tree::{FileTree, RelPath};
 
 use crate::error::WriteError;
-use crate::fsutil::{lstat, par_map, remove_tree, sync_dir, write_new_file, ModeFix, Work};
+use crate::fsutil::{
+    lstat, par_map, remove_tree, same_contents, sync_dir, write_new_file, ModeFix, Work,
+};
 use crate::manifest::{self, OldManifest, MANIFEST_NAME};
 use crate::sys;
 use crate::target::{self, Target};
@@ -349,14 +351,13 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Shared {
-    fn run(&self, job: Job, buf: &mut Vec<u8>) -> Result<(), WriteError> {
+    fn run(&self, job: Job) -> Result<(), WriteError> {
         if job.old_len == Some(job.bytes.len() as u64) {
             let path = self.out.join(job.rel.as_str());
-            buf.clear();
-            fs::File::open(&path)
-                .and_then(|mut file| file.read_to_end(buf))
+            let same = fs::File::open(&path)
+                .and_then(|mut file| same_contents(&mut file, &job.bytes))
                 .map_err(|err| WriteError::io("read", &path, err))?;
-            if *buf == job.bytes {
+            if same {
                 lock(&self.unchanged).push(job.rel);
                 return Ok(());
             }
@@ -424,20 +425,17 @@ impl Pool {
             .map(|_| {
                 let shared = Arc::clone(shared);
                 let receiver = Arc::clone(&receiver);
-                std::thread::spawn(move || {
-                    let mut buf = Vec::new();
-                    loop {
-                        let batch = match lock(&receiver).recv() {
-                            Ok(batch) => batch,
-                            Err(_) => return,
-                        };
-                        for job in batch {
-                            if shared.failed.load(Ordering::SeqCst) {
-                                break;
-                            }
-                            if let Err(err) = shared.run(job, &mut buf) {
-                                shared.fail(err);
-                            }
+                std::thread::spawn(move || loop {
+                    let batch = match lock(&receiver).recv() {
+                        Ok(batch) => batch,
+                        Err(_) => return,
+                    };
+                    for job in batch {
+                        if shared.failed.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        if let Err(err) = shared.run(job) {
+                            shared.fail(err);
                         }
                     }
                 })
@@ -497,6 +495,8 @@ pub struct Writer {
     batch: Vec<Job>,
     batch_bytes: usize,
     finished: bool,
+    /// An `add` failed: part of its tree may be missing, so `finish` must not swap.
+    poisoned: bool,
 }
 
 impl Writer {
@@ -554,6 +554,7 @@ impl Writer {
             batch: Vec::new(),
             batch_bytes: 0,
             finished: false,
+            poisoned: false,
         })
     }
 
@@ -565,6 +566,12 @@ impl Writer {
     /// taken by a user's file, directory or symbolic link, a symbolic link on the way, a path
     /// added before, or a path that is also the directory of another added path.
     pub fn add(&mut self, tree: FileTree) -> Result<(), WriteError> {
+        let added = self.add_files(tree);
+        self.poisoned |= added.is_err();
+        added
+    }
+
+    fn add_files(&mut self, tree: FileTree) -> Result<(), WriteError> {
         if let Some(err) = lock(&self.shared.error).take() {
             return Err(err);
         }
@@ -673,6 +680,14 @@ impl Writer {
         let joined = self.pool.join();
         if let Some(err) = lock(&self.shared.error).take() {
             return Err(err);
+        }
+        if self.poisoned {
+            // Its error went to the caller of `add`; a swap now would lose the files it did
+            // not get to, and delete their old copies as stale.
+            return Err(WriteError::Internal {
+                path: self.target.out.clone(),
+                reason: "finish after a failed add",
+            });
         }
         if !joined {
             return Err(WriteError::Internal {

@@ -566,7 +566,8 @@ fn writer_in_parts_equals_whole_write() {
 }
 
 /// Two parts claiming one path, or a path as file and directory, fail the write; the output
-/// directory is unchanged and no staging directory is left.
+/// directory is unchanged and no staging directory is left, also when the caller goes on to
+/// `finish` after the failed `add`.
 #[test]
 fn writer_rejects_duplicates_and_conflicts_across_parts() {
     let tmp = tempfile::tempdir().unwrap();
@@ -574,18 +575,21 @@ fn writer_rejects_duplicates_and_conflicts_across_parts() {
     fs::create_dir(&out).unwrap();
     write(&tree_a(), &out).unwrap();
     let before = snapshot(&out);
-    for (first, second) in [("x/a.yaml", "x/a.yaml"), ("x/a", "x/a/b"), ("x/a/b", "x/a")] {
+    for (first, second, duplicate) in [
+        ("x/a.yaml", "x/a.yaml", true),
+        ("x/a", "x/a/b", false),
+        ("x/a/b", "x/a", false),
+    ] {
         let mut writer = platc_write::Writer::begin(&out).unwrap();
         writer.add(tree(&[(first, "1\n")])).unwrap();
         let err = writer.add(tree(&[(second, "2\n")])).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                WriteError::DuplicatePath { .. } | WriteError::FileDirConflict { .. }
-            ),
-            "{err}"
-        );
-        drop(writer);
+        if duplicate {
+            assert!(matches!(err, WriteError::DuplicatePath { .. }), "{err}");
+        } else {
+            assert!(matches!(err, WriteError::FileDirConflict { .. }), "{err}");
+        }
+        // A caller that ignores the error cannot swap a tree with parts missing.
+        assert!(writer.finish().is_err());
         assert_eq!(snapshot(&out), before);
         let leftovers: Vec<_> = fs::read_dir(tmp.path())
             .unwrap()
