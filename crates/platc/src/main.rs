@@ -239,7 +239,10 @@ fn stream_error(e: platc::StreamError<platc_write::WriteError>) -> ExitCode {
         platc::StreamError::Sink(
             e @ (platc_write::WriteError::DuplicatePath { .. }
             | platc_write::WriteError::FileDirConflict { .. }),
-        ) => internal_error(&e.to_string()),
+        ) => internal_error(&format!(
+            "two emitters claim `{}` (the same path, or a file and a directory)",
+            e.path().display()
+        )),
         platc::StreamError::Sink(e) => {
             eprintln!("error: {e}");
             ExitCode::from(EXIT_IO)

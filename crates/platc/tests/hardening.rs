@@ -411,8 +411,23 @@ fn parallel_render_is_byte_identical_to_single_threaded() {
         );
     }
 
-    // The whole pipeline in chunks, on any number of threads, is the compiled tree.
-    let whole = platc::compile(&src).map_err(|e| format!("{e:?}")).unwrap();
+    // The whole pipeline in chunks, on any number of threads, is what the emitters render
+    // each as a whole (per-app Kustomize and Helm, per-file Terraform: the split loses and
+    // adds nothing); and `compile` is that tree too.
+    let mut whole = platc_tree::FileTree::new();
+    for tree in [
+        platc_kustomize::emit(&ir).map_err(|e| e.to_string()),
+        platc_helm::emit(&ir).map_err(|e| e.to_string()),
+        platc_terraform::emit(&ir).map_err(|e| e.to_string()),
+        platc_core::emit(&ir).map_err(|e| e.to_string()),
+        platc_delivery::emit(&ir).map_err(|e| e.to_string()),
+    ] {
+        whole.merge(tree.unwrap()).unwrap();
+    }
+    assert_eq!(
+        platc::compile(&src).map_err(|e| format!("{e:?}")).unwrap(),
+        whole
+    );
     for threads in [1, 2, 3, 7] {
         let mut chunked = platc_tree::FileTree::new();
         let mut chunks = 0;
