@@ -138,11 +138,11 @@ enum Dir {
     StaleFile,
 }
 
-/// Where the real directories are, memoised per worker.
+/// Where the real directories are, memoised in the comparer's cache.
 struct Probe<'a> {
     out: &'a Path,
     manifest: &'a BTreeSet<RelPath>,
-    cache: HashMap<PathBuf, Dir>,
+    cache: &'a mut HashMap<PathBuf, Dir>,
 }
 
 impl Probe<'_> {
@@ -309,12 +309,10 @@ impl Comparer {
         let mut probe = Probe {
             out,
             manifest: &self.listed,
-            cache: std::mem::take(&mut self.cache),
+            cache: &mut self.cache,
         };
         let rel_path = Path::new(rel.as_str());
-        let dirs = probe.dirs(rel_path);
-        self.cache = probe.cache;
-        if dirs? != Dir::Real {
+        if probe.dirs(rel_path)? != Dir::Real {
             return Ok(Found::Missing);
         }
         let path = out.join(rel_path);
@@ -351,10 +349,11 @@ impl Comparer {
             return Ok(drift);
         };
         let out = self.out.as_path();
+        // The directories the added files already probed are known.
         let mut probe = Probe {
             out,
             manifest: &self.listed,
-            cache: HashMap::new(),
+            cache: &mut self.cache,
         };
         for rel in self.listed.iter().filter(|rel| !self.paths.contains(*rel)) {
             let rel_path = Path::new(rel.as_str());

@@ -122,31 +122,23 @@ pub(crate) fn remove_tree(path: &Path) -> Result<(), WriteError> {
     fs::remove_dir(path).map_err(|err| WriteError::io("delete directory", path, err))
 }
 
-/// How work is spread over threads by [`par_map`].
-#[derive(Clone, Copy)]
-pub(crate) enum Work {
-    /// fsync-bound: threads mostly wait for the disk, and concurrent fsyncs share journal
-    /// commits, so use more threads than cores.
-    Sync,
+/// Threads of fsync-bound work: on disks, threads mostly wait, and concurrent fsyncs share
+/// journal commits, so more than there are cores.
+pub(crate) fn io_threads() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (cores * 4).clamp(4, 16)
 }
 
-/// Runs `f` on every item, on several threads, and returns the results in input order (or
+/// Runs `f` on every item, on [`io_threads`] threads, and returns the results in input order (or
 /// the error of the first failing item, in input order).
-pub(crate) fn par_map<T, R, F>(
-    items: &[T],
-    work: Work,
-    context: &Path,
-    f: F,
-) -> Result<Vec<R>, WriteError>
+pub(crate) fn par_map<T, R, F>(items: &[T], context: &Path, f: F) -> Result<Vec<R>, WriteError>
 where
     T: Sync,
     R: Send,
     F: Fn(&T) -> Result<R, WriteError> + Sync,
 {
-    let threads = match work {
-        Work::Sync => 16,
-    };
-    if threads == 1 || items.len() < 2 {
+    let threads = io_threads();
+    if items.len() < 2 {
         return items.iter().map(&f).collect();
     }
     let chunk = items.len().div_ceil(threads);

@@ -13,7 +13,7 @@ use platc_tree::{FileTree, RelPath};
 
 use crate::error::WriteError;
 use crate::fsutil::{
-    lstat, par_map, remove_tree, same_contents, sync_dir, write_new_file, ModeFix, Work,
+    io_threads, lstat, par_map, remove_tree, same_contents, sync_dir, write_new_file, ModeFix,
 };
 use crate::manifest::{self, OldManifest, MANIFEST_NAME};
 use crate::sys;
@@ -862,9 +862,7 @@ impl Writer {
             })
             .collect();
         // Make every directory entry durable before the swap publishes the tree.
-        par_map(&dirs, Work::Sync, staging, |(rel, _)| {
-            sync_dir(&staging.join(rel))
-        })?;
+        par_map(&dirs, staging, |(rel, _)| sync_dir(&staging.join(rel)))?;
         // Deepest first, so that no directory loses its search permission before its children
         // are done.
         dirs.sort_by_key(|(rel, _)| std::cmp::Reverse(rel.components().count()));
@@ -892,13 +890,6 @@ impl Drop for Writer {
             let _ = remove_tree(&self.target.staging);
         }
     }
-}
-
-/// I/O threads of a write: fsync-bound on disks, where threads mostly wait and concurrent
-/// fsyncs share journal commits, so more than there are cores.
-fn io_threads() -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    (cores * 4).clamp(4, 16)
 }
 
 #[cfg(test)]
