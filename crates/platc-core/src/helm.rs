@@ -4,7 +4,9 @@
 //! against copies under `tests/data/helm/<chart>/` and validate against `values.schema.json`
 //! where the chart has one).
 
-use platc_ir::{Cloud, Engine, Ir, Placement};
+use std::collections::BTreeMap;
+
+use platc_ir::{Cloud, Engine, Ir, OperatorAccess};
 use platc_yaml::{Mapping, Yaml};
 
 use crate::cloud;
@@ -200,65 +202,46 @@ pub fn releases(ir: &Ir) -> Vec<Release> {
             values: strimzi(),
         });
     }
-    let placed = operator_engines(ir);
-    let operator = |name: &'static str, repository, version, values| Release {
-        name,
-        repository,
-        chart: name,
-        version,
-        namespace: ir.core.namespace.clone(),
-        needs: Vec::new(),
-        values,
-    };
-    if placed.contains(&Engine::Postgresql) {
-        out.push(operator(
-            platc_ir::ZALANDO_OPERATOR,
-            "postgres-operator-charts",
-            "2.0.1",
-            postgres_operator(ir),
-        ));
-    }
-    if placed.contains(&Engine::Mongodb) {
-        out.push(operator(
-            platc_ir::PERCONA_OPERATOR,
-            "percona",
-            "1.21.3",
-            psmdb_operator(),
-        ));
-    }
-    if placed.contains(&Engine::Redis) {
-        out.push(operator(
-            platc_ir::SPOTAHOME_OPERATOR,
-            "redis-operator",
-            "3.3.0",
-            redis_operator(),
-        ));
-    }
-    if placed.contains(&Engine::Mysql) {
+    // The operators of the engines placed `operator`, as the IR names them (release and
+    // namespace), in installation order.
+    let placed = operators(ir);
+    for (engine, repository, version) in [
+        (Engine::Postgresql, "postgres-operator-charts", "2.0.1"),
+        (Engine::Mongodb, "percona", "1.21.3"),
+        (Engine::Redis, "redis-operator", "3.3.0"),
+        (Engine::Mysql, "mysql-operator", "2.2.2"),
+    ] {
+        let Some(op) = placed.get(&engine) else {
+            continue;
+        };
         out.push(Release {
-            namespace: platc_ir::mysql_operator_namespace(&ir.core.namespace),
-            ..operator(
-                platc_ir::MYSQL_OPERATOR,
-                "mysql-operator",
-                "2.2.2",
-                mysql_operator(),
-            )
+            name: op.release,
+            repository,
+            chart: op.release,
+            version,
+            namespace: op.pods.namespace.clone(),
+            needs: Vec::new(),
+            values: match engine {
+                Engine::Postgresql => postgres_operator(ir),
+                Engine::Mongodb => psmdb_operator(),
+                Engine::Redis => redis_operator(),
+                Engine::Mysql => mysql_operator(),
+            },
         });
     }
     out
 }
 
-/// Engines some store in some stage places with `operator`: their operators run in the core
-/// namespace and watch every namespace (the custom resources live in the app namespaces).
-pub fn operator_engines(ir: &Ir) -> std::collections::BTreeSet<Engine> {
+/// The operator of each engine some store in some stage places with `operator` (it watches
+/// every namespace: the custom resources live in the app namespaces).
+pub fn operators(ir: &Ir) -> BTreeMap<Engine, &OperatorAccess> {
     ir.apps
         .iter()
         .flat_map(|a| &a.stages)
         .flat_map(|st| &st.workloads)
         .flat_map(|w| [&w.database, &w.cache])
         .flatten()
-        .filter(|s| s.placement == Placement::Operator)
-        .map(|s| s.engine)
+        .filter_map(|s| Some((s.engine, s.operator.as_ref()?)))
         .collect()
 }
 

@@ -75,8 +75,6 @@ fn namespace_enforcing(ir: &Ir, name: &str, enforce: &str, level: &str, why: Opt
     object("v1", "Namespace", meta).into()
 }
 
-/// The core namespace (Pod Security `restricted`) and the node-exporter namespace
-/// (`privileged`: node-exporter needs the host's network, PID namespace and root file system).
 /// Name of the ConfigMap that holds ExternalDNS's `azure.json` (Azure only).
 pub(crate) const EXTERNAL_DNS_AZURE_CONFIG: &str = "external-dns-azure";
 
@@ -137,19 +135,27 @@ pub(crate) fn external_dns_azure_missing(ir: &Ir) -> Vec<&'static str> {
     .collect()
 }
 
+/// The core namespace (Pod Security `restricted`), the node-exporter namespace (`privileged`:
+/// node-exporter needs the host's network, PID namespace and root file system), and the own
+/// namespace (`baseline`) of each operator whose pod cannot meet `restricted`.
 pub(crate) fn namespaces(ir: &Ir) -> Vec<Yaml> {
     let mut out = vec![
         namespace(ir, &ir.core.namespace, "restricted"),
         namespace(ir, &crate::node_exporter_namespace(ir), "privileged"),
     ];
-    if crate::helm::operator_engines(ir).contains(&platc_ir::Engine::Mysql) {
-        out.push(namespace_enforcing(
-            ir,
-            &platc_ir::mysql_operator_namespace(&ir.core.namespace),
-            "baseline",
-            "restricted",
-            Some("baseline enforced: the mysql-operator chart sets no seccomp profile on the operator's pod and has no value for one; audit and warn stay restricted"),
-        ));
+    // Operators whose own pod cannot meet `restricted` run in a namespace of their own.
+    for op in crate::helm::operators(ir).into_values() {
+        if let Some(why) = op.own_namespace_baseline {
+            out.push(namespace_enforcing(
+                ir,
+                &op.pods.namespace,
+                "baseline",
+                "restricted",
+                Some(&format!(
+                    "baseline enforced: {why}; audit and warn stay restricted"
+                )),
+            ));
+        }
     }
     out
 }

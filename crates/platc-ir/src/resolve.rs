@@ -761,6 +761,7 @@ fn operator_access(engine: Engine, core_namespace: &str) -> OperatorAccess {
             ports: vec![5432, 8008],
             peer_ports: vec![8008],
             api_server: true,
+            own_namespace_baseline: None,
             baseline_pods: Some(
                 "the Zalando operator sets no seccomp profile and drops no capabilities on Spilo containers",
             ),
@@ -771,6 +772,7 @@ fn operator_access(engine: Engine, core_namespace: &str) -> OperatorAccess {
             ports: vec![27017],
             peer_ports: Vec::new(),
             api_server: false,
+            own_namespace_baseline: None,
             baseline_pods: None,
         },
         Engine::Redis => OperatorAccess {
@@ -779,6 +781,7 @@ fn operator_access(engine: Engine, core_namespace: &str) -> OperatorAccess {
             ports: vec![6379, 26379],
             peer_ports: Vec::new(),
             api_server: false,
+            own_namespace_baseline: None,
             baseline_pods: None,
         },
         // MySQL Operator (9.1.0-2.2.2): MySQL Shell on 3306 and its group monitor on the X
@@ -794,6 +797,9 @@ fn operator_access(engine: Engine, core_namespace: &str) -> OperatorAccess {
             ports: vec![3306, 33060],
             peer_ports: vec![33060, 33061],
             api_server: true,
+            own_namespace_baseline: Some(
+                "the mysql-operator chart sets no seccomp profile on the operator's pod and has no value for one",
+            ),
             baseline_pods: Some(
                 "the MySQL Operator's fixdatadir init container runs as root with CHOWN and FOWNER (no setting in the InnoDBCluster schema turns it off)",
             ),

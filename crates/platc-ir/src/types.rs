@@ -420,6 +420,10 @@ pub struct OperatorAccess {
     /// The store's pods call the Kubernetes API: Patroni keeps the cluster state there, the
     /// MySQL Operator's sidecars report their server's state there.
     pub api_server: bool,
+    /// Why the operator's own pod cannot meet `restricted` (its chart offers no setting that
+    /// would make it): it then runs in a namespace of its own (`pods.namespace`) that enforces
+    /// `baseline`. `None` for the operators in the core namespace.
+    pub own_namespace_baseline: Option<&'static str>,
     /// Why the namespace can enforce Pod Security `baseline` at most, where the operator's pods
     /// cannot meet `restricted` and it offers no setting that would make them (Zalando's Spilo
     /// has no seccomp profile and keeps its capabilities; the MySQL Operator's `fixdatadir`
