@@ -21,13 +21,9 @@ pub const SECRET_STORE_ACCOUNT: &str = "secret-store";
 /// The chart-created ServiceAccount of ExternalDNS (release name `external-dns`).
 pub const EXTERNAL_DNS_ACCOUNT: &str = "external-dns";
 
-/// GCP project id: `[platform.identity] gcp-project`, by default the platform name.
+/// GCP project id (see [`platc_ir::PlatformIr::gcp_project`]).
 pub fn gcp_project_id(ir: &Ir) -> &str {
-    ir.platform
-        .identity
-        .gcp_project
-        .as_deref()
-        .unwrap_or(&ir.platform.name)
+    ir.platform.gcp_project()
 }
 
 /// The Google service account a Kubernetes ServiceAccount impersonates (Workload Identity).

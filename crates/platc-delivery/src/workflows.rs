@@ -16,7 +16,7 @@
 //! - `platc-check.yml`: on every pull request, platform.toml is valid, the committed output is
 //!   what it renders to, and the copies of these workflows in `.github/workflows/` are current.
 
-use platc_ir::{AppIr, AppStageIr, Deploy, Ir, Placement, StageKind};
+use platc_ir::{AppIr, AppStageIr, DataStoreIr, Deploy, Ir, StageKind};
 use platc_yaml::{Mapping, Yaml};
 
 use crate::cloud;
@@ -223,7 +223,7 @@ fn deploy_stage(ir: &Ir, stage: &str, deploy: Deploy) -> Option<Workflow> {
         deploy_steps.extend(deploy_app(app, st));
     }
 
-    let terraform = managed_stages(ir).iter().any(|s| s == stage);
+    let terraform = has_terraform(ir, stage);
     let mut jobs = Mapping::new().with("check", check_job()).with(
         "build",
         job(Yaml::from("kubectl kustomize"), 10, false)
@@ -427,39 +427,31 @@ fn terraform_job_env(ir: &Ir, stage: &str) -> Mapping {
     env
 }
 
-/// Whether `stage` provisions a MongoDB Atlas cluster (managed MongoDB with Atlas).
-fn uses_atlas(ir: &Ir, stage: &str) -> bool {
-    ir.platform.managed_mongodb == platc_ir::ManagedMongodb::Atlas
-        && ir
-            .apps
-            .iter()
-            .flat_map(|a| a.stages.iter().filter(|s| s.stage == stage))
-            .flat_map(|s| &s.workloads)
-            .flat_map(|w| [&w.database, &w.cache])
-            .flatten()
-            .any(|s| s.placement == Placement::Managed && s.engine == platc_ir::Engine::Mongodb)
+/// The databases and caches of every app in `stage`.
+fn stage_stores<'a>(ir: &'a Ir, stage: &'a str) -> impl Iterator<Item = &'a DataStoreIr> + 'a {
+    ir.apps
+        .iter()
+        .flat_map(move |a| a.stages.iter().filter(move |s| s.stage == stage))
+        .flat_map(|s| &s.workloads)
+        .flat_map(|w| [&w.database, &w.cache])
+        .flatten()
 }
 
-/// Stages whose Terraform directory exists (the same rule as platc-terraform's): some store
-/// there is managed (provisioned by it) or gets its credentials from the secret manager.
+/// Whether `stage` provisions a MongoDB Atlas cluster (its host is a DNS SRV name).
+fn uses_atlas(ir: &Ir, stage: &str) -> bool {
+    stage_stores(ir, stage).any(|s| s.srv)
+}
+
+/// Whether `stage` has a Terraform directory (see `DataStoreIr::in_terraform`).
+fn has_terraform(ir: &Ir, stage: &str) -> bool {
+    stage_stores(ir, stage).any(DataStoreIr::in_terraform)
+}
+
+/// Stages whose Terraform directory exists.
 pub(crate) fn managed_stages(ir: &Ir) -> Vec<String> {
     ir.stages
         .iter()
-        .filter(|stage| {
-            ir.apps.iter().any(|app| {
-                app.stages
-                    .iter()
-                    .filter(|s| s.stage == stage.name)
-                    .any(|s| {
-                        s.workloads.iter().any(|w| {
-                            [&w.database, &w.cache].into_iter().flatten().any(|store| {
-                                store.placement == Placement::Managed
-                                    || store.credentials_from_secret_manager
-                            })
-                        })
-                    })
-            })
-        })
+        .filter(|stage| has_terraform(ir, &stage.name))
         .map(|s| s.name.clone())
         .collect()
 }

@@ -33,6 +33,14 @@ pub struct PlatformIr {
     pub atlas_region: Option<String>,
 }
 
+impl PlatformIr {
+    /// The GCP project: `[platform.identity] gcp-project`, by default the platform name. The
+    /// secret store reads from it and Terraform writes into it, so both take it from here.
+    pub fn gcp_project(&self) -> &str {
+        self.identity.gcp_project.as_deref().unwrap_or(&self.name)
+    }
+}
+
 /// `[platform.identity]`: identifiers the cloud assigns (only those of `cloud` can be set).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct IdentityIr {
@@ -534,6 +542,13 @@ impl BackupIr {
 pub const IN_CLUSTER_REPLICATION_USER: &str = "repl_user";
 
 impl DataStoreIr {
+    /// Whether the stage's Terraform handles the store: it provisions a managed store, and
+    /// writes the secret-manager entry of any other store whose credentials External Secrets
+    /// reads from there. A stage has a Terraform directory exactly when one of its stores is.
+    pub fn in_terraform(&self) -> bool {
+        self.placement == Placement::Managed || self.credentials_from_secret_manager
+    }
+
     /// The claim holding the WAL archive and the base backups of an in-cluster PostgreSQL store:
     /// written by platc-databases, mounted into the primary by the Helm values.
     pub fn archive_claim(&self) -> String {

@@ -198,11 +198,8 @@ pub fn stages(ir: &Ir) -> Vec<Stage<'_>> {
         let mut pick = |managed: bool| {
             let mut stores = Vec::new();
             for &(app, service, role, ds) in &all {
-                if (ds.placement == Placement::Managed) != managed {
-                    continue;
-                }
                 // Operators that generate the credentials themselves need no entry.
-                if !managed && !ds.credentials_from_secret_manager {
+                if (ds.placement == Placement::Managed) != managed || !ds.in_terraform() {
                     continue;
                 }
                 let mut id = Ident::sanitize(&format!("{app}_{}", ds.name));
@@ -228,12 +225,7 @@ pub fn stages(ir: &Ir) -> Vec<Stage<'_>> {
         if !stores.is_empty() || !in_cluster.is_empty() {
             stages.push(Stage {
                 platform: &ir.platform.name,
-                gcp_project: ir
-                    .platform
-                    .identity
-                    .gcp_project
-                    .as_deref()
-                    .unwrap_or(&ir.platform.name),
+                gcp_project: ir.platform.gcp_project(),
                 region: &ir.platform.region,
                 cloud: ir.platform.cloud,
                 atlas_region: ir.platform.atlas_region.as_deref(),
