@@ -133,7 +133,7 @@ pub(crate) fn file(cx: &Cx<'_>) -> Option<(String, Vec<Yaml>)> {
             affinity: None,
         }),
         Engine::Postgresql => add(Job {
-            name: format!("{}-basebackup", store.name),
+            name: crate::base_backup_job(store),
             schedule: store.backup.schedule.clone(),
             claim: store.archive_claim(),
             key: POSTGRES_REPLICATION_PASSWORD_KEY,
@@ -143,7 +143,7 @@ pub(crate) fn file(cx: &Cx<'_>) -> Option<(String, Vec<Yaml>)> {
         }),
         Engine::Mongodb => return None,
     }
-    Some((format!("databases/{}-backup.yaml", store.name), objects))
+    Some((crate::backup_file_name(store), objects))
 }
 
 fn name(cx: &Cx<'_>) -> String {

@@ -94,6 +94,22 @@ pub fn applied_with_namespace(store: &DataStoreIr) -> bool {
     store.placement == Placement::Operator && store.engine == platc_ir::Engine::Mysql
 }
 
+/// `databases/<store>-backup.yaml`: the backup jobs of an in-cluster store whose chart lacks
+/// them (see `backup`).
+pub fn backup_file_name(store: &DataStoreIr) -> String {
+    format!("databases/{}-backup.yaml", store.name)
+}
+
+/// The CronJob of an in-cluster PostgreSQL store's base backups.
+pub fn base_backup_job(store: &DataStoreIr) -> String {
+    format!("{}-basebackup", store.name)
+}
+
+/// The Job that creates an operator-placed MySQL store's database and user.
+pub fn user_setup_job(store: &DataStoreIr) -> String {
+    format!("{}-user-setup", store.name)
+}
+
 /// `databases/<store>.yaml`.
 pub fn file_name(store: &DataStoreIr) -> String {
     format!("databases/{}.yaml", store.name)

@@ -579,7 +579,7 @@ fn user_setup_job(cx: &Cx<'_>) -> Mapping {
             Mapping::new().with("labels", label_map(&satellite_labels(cx, "user-setup"))),
         )
         .with("spec", pod);
-    let mut meta = cx.metadata(&format!("{}-user-setup", store.name), &cx.object_labels());
+    let mut meta = cx.metadata(&crate::user_setup_job(store), &cx.object_labels());
     meta.insert(
         "annotations",
         Mapping::new().with(

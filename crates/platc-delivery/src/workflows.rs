@@ -302,7 +302,7 @@ fn deploy_app(app: &AppIr, st: &AppStageIr) -> Vec<Yaml> {
     if !clustered.is_empty() {
         let jobs: Vec<String> = clustered
             .iter()
-            .map(|s| format!("job/{}-user-setup", s.name))
+            .map(|s| format!("job/{}", platc_databases::user_setup_job(s)))
             .collect();
         steps.push(gha::run(
             text(&format!("Database clusters of {} in {}", app.name, st.namespace)),

@@ -197,14 +197,15 @@ fn values_comments(
     let backups = match store.engine {
         platc_ir::Engine::Postgresql => format!(
             "Backups: continuous WAL archiving of the primary to the claim {claim} \
-             (archive_command below), base backups (pg_basebackup, CronJob {name}-basebackup \
-             in databases/{name}-backup.yaml) at \"{schedule}\", base backups older than {days} \
+             (archive_command below), base backups (pg_basebackup, CronJob {job} in {file}) \
+             at \"{schedule}\", base backups older than {days} \
              days and the WAL before the oldest one deleted: point-in-time recovery within \
              {days} days. The claim must exist before this release (apply the overlay first). \
              The chart's pg_dumpall CronJob also writes a logical dump at the same schedule, \
              kept {days} days.",
             claim = store.archive_claim(),
-            name = store.name,
+            job = platc_databases::base_backup_job(store),
+            file = platc_databases::backup_file_name(store),
             schedule = store.backup.schedule
         ),
         platc_ir::Engine::Mongodb => format!(
@@ -213,11 +214,11 @@ fn values_comments(
             store.backup.schedule
         ),
         platc_ir::Engine::Mysql => format!(
-            "Backups: the mysql chart has no backup job; databases/{name}-backup.yaml has the \
+            "Backups: the mysql chart has no backup job; {file} has the \
              daily mysqldump at \"{schedule}\" ({days} days) and a copy of the binary logs \
              every 15 minutes ({days} days); binary logging (row format) is on below, each log \
              kept {server} days on the server.",
-            name = store.name,
+            file = platc_databases::backup_file_name(store),
             schedule = store.backup.schedule,
             server = store.backup.binlog_server_days()
         ),
