@@ -223,9 +223,10 @@ fn values_comments(
             server = store.backup.binlog_server_days()
         ),
         platc_ir::Engine::Redis => format!(
-            "Backups: the {} chart has no backup job, so the schedule \"{}\" ({days} days) is \
-             not applied by this release.",
-            chart.name, store.backup.schedule
+            "Backups: the redis chart has no backup job; {file} has an RDB snapshot \
+             (redis-cli --rdb) at \"{schedule}\", snapshots older than {days} days deleted.",
+            file = platc_databases::backup_file_name(store),
+            schedule = store.backup.schedule
         ),
     };
     Ok(vec![
