@@ -620,9 +620,8 @@ fn strimzi() -> Yaml {
         .into()
 }
 
-/// `helmfile.yaml`: repositories, defaults and releases.
-pub fn helmfile(ir: &Ir) -> Yaml {
-    let releases = releases(ir);
+/// `helmfile.yaml` of `releases` (from [`releases`]): repositories, defaults and releases.
+pub fn helmfile(releases: &[Release]) -> Yaml {
     let repos: Vec<Yaml> = REPOSITORIES
         .iter()
         .filter(|r| releases.iter().any(|rel| rel.repository == r.name))

@@ -182,7 +182,8 @@ pub fn emit(ir: &Ir) -> Result<FileTree, EmitError> {
         &[Yaml::Map(kustomization)],
     )?;
 
-    for release in helm::releases(ir) {
+    let releases = helm::releases(ir);
+    for release in &releases {
         put(
             &mut tree,
             &release.values_file(),
@@ -205,7 +206,7 @@ pub fn emit(ir: &Ir) -> Result<FileTree, EmitError> {
                 .into(),
             "that need them.".into(),
         ],
-        &[helm::helmfile(ir)],
+        &[helm::helmfile(&releases)],
     )?;
     Ok(tree)
 }

@@ -234,7 +234,7 @@ fn deploy_stage(ir: &Ir, stage: &str, deploy: Deploy) -> Option<Workflow> {
     if terraform {
         jobs.insert(
             "terraform",
-            terraform_apply_job(ir, stage).with("needs", needs("build")),
+            terraform_apply_job(ir, stage, None).with("needs", needs("build")),
         );
         deploy_needs.push(Yaml::from("terraform"));
     }
@@ -393,8 +393,12 @@ fn deploy_order(terraform: bool, stage: &str) -> Vec<String> {
 
 /// The job of a stage deploy that applies the stage's Terraform before anything is deployed
 /// that needs it. It shares its concurrency group with the by-hand apply of terraform.yml.
-fn terraform_apply_job(ir: &Ir, stage: &str) -> Mapping {
-    job(text(&format!("terraform apply {stage}")), 60, true)
+fn terraform_apply_job(ir: &Ir, stage: &str, condition: Option<&str>) -> Mapping {
+    let mut apply = job(text(&format!("terraform apply {stage}")), 60, true);
+    if let Some(condition) = condition {
+        apply.insert("if", condition);
+    }
+    apply
         .with("environment", text(stage))
         .with("concurrency", terraform_concurrency(stage))
         .with("env", terraform_job_env(ir, stage))
@@ -530,22 +534,16 @@ fn terraform(ir: &Ir) -> Option<Workflow> {
 
     let mut jobs = Mapping::new();
     for stage in &stages {
-        let env = terraform_job_env(ir, stage);
         jobs.insert(
             format!("plan-{stage}"),
             job(text(&format!("terraform plan {stage}")), 30, true)
                 .with("if", "github.event_name == 'pull_request'")
-                .with("env", env.clone())
+                .with("env", terraform_job_env(ir, stage))
                 .with("steps", Yaml::Seq(terraform_steps(ir, stage, false))),
         );
         jobs.insert(
             format!("apply-{stage}"),
-            job(text(&format!("terraform apply {stage}")), 60, true)
-                .with("if", "github.event_name == 'workflow_dispatch'")
-                .with("environment", text(stage))
-                .with("concurrency", terraform_concurrency(stage))
-                .with("env", env)
-                .with("steps", Yaml::Seq(terraform_steps(ir, stage, true))),
+            terraform_apply_job(ir, stage, Some("github.event_name == 'workflow_dispatch'")),
         );
     }
 
