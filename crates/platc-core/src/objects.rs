@@ -337,30 +337,33 @@ fn kafka_user(ns: &str, cluster: &str, e: &EventClientIr) -> Yaml {
 /// Secrets and the cluster CA (nothing else in the core namespace), and a ClusterSecretStore
 /// (External Secrets' Kubernetes provider) acting as it, usable only from the stage's
 /// namespaces. A service's ExternalSecret copies its own password and the CA through it.
-fn event_bus_access(ir: &Ir, ns: &str, cluster: &str) -> Vec<Yaml> {
-    let mut stages: std::collections::BTreeMap<&str, (BTreeSet<&str>, BTreeSet<&str>)> =
+fn event_bus_access(ir: &Ir, ns: &str) -> Vec<Yaml> {
+    // Per secret store (one per stage, `event-bus-<stage>`: the stages' order): the CA Secret,
+    // the namespaces and the users, as the IR names them.
+    type Access<'a> = (&'a str, BTreeSet<&'a str>, BTreeSet<&'a str>);
+    let mut stores: std::collections::BTreeMap<&str, Access<'_>> =
         std::collections::BTreeMap::new();
-    for (stage, namespace, e) in event_clients(ir) {
-        let entry = stages.entry(stage).or_default();
-        entry.0.insert(namespace);
-        entry.1.insert(e.user.as_str());
+    for (_, namespace, e) in event_clients(ir) {
+        let entry = stores
+            .entry(e.secret_store.as_str())
+            .or_insert_with(|| (e.ca_secret.as_str(), BTreeSet::new(), BTreeSet::new()));
+        entry.1.insert(namespace);
+        entry.2.insert(e.user.as_str());
     }
-    let ca_secret = format!("{cluster}-cluster-ca-cert");
     let mut out = Vec::new();
-    for (stage, (namespaces, users)) in stages {
-        let name = platc_ir::event_bus_secret_store(stage);
+    for (name, (ca_secret, namespaces, users)) in stores {
         out.push(
-            object("v1", "ServiceAccount", metadata(&name, Some(ns), &[]))
+            object("v1", "ServiceAccount", metadata(name, Some(ns), &[]))
                 .with("automountServiceAccountToken", false)
                 .into(),
         );
-        let mut secrets: Vec<Yaml> = vec![Yaml::from(ca_secret.as_str())];
+        let mut secrets: Vec<Yaml> = vec![Yaml::from(ca_secret)];
         secrets.extend(users.iter().map(|u| Yaml::from(*u)));
         out.push(
             object(
                 "rbac.authorization.k8s.io/v1",
                 "Role",
-                metadata(&name, Some(ns), &[]),
+                metadata(name, Some(ns), &[]),
             )
             .with(
                 "rules",
@@ -378,21 +381,21 @@ fn event_bus_access(ir: &Ir, ns: &str, cluster: &str) -> Vec<Yaml> {
             object(
                 "rbac.authorization.k8s.io/v1",
                 "RoleBinding",
-                metadata(&name, Some(ns), &[]),
+                metadata(name, Some(ns), &[]),
             )
             .with(
                 "roleRef",
                 Mapping::new()
                     .with("apiGroup", "rbac.authorization.k8s.io")
                     .with("kind", "Role")
-                    .with("name", name.as_str()),
+                    .with("name", name),
             )
             .with(
                 "subjects",
                 Yaml::Seq(vec![Yaml::Map(
                     Mapping::new()
                         .with("kind", "ServiceAccount")
-                        .with("name", name.as_str())
+                        .with("name", name)
                         .with("namespace", ns),
                 )]),
             )
@@ -402,7 +405,7 @@ fn event_bus_access(ir: &Ir, ns: &str, cluster: &str) -> Vec<Yaml> {
             object(
                 "external-secrets.io/v1",
                 "ClusterSecretStore",
-                metadata(&name, None, &[]),
+                metadata(name, None, &[]),
             )
             .with(
                 "spec",
@@ -435,9 +438,7 @@ fn event_bus_access(ir: &Ir, ns: &str, cluster: &str) -> Vec<Yaml> {
                                     "auth",
                                     Mapping::new().with(
                                         "serviceAccount",
-                                        Mapping::new()
-                                            .with("name", name.as_str())
-                                            .with("namespace", ns),
+                                        Mapping::new().with("name", name).with("namespace", ns),
                                     ),
                                 ),
                         ),
@@ -549,6 +550,6 @@ pub(crate) fn event_bus(ir: &Ir) -> Vec<Yaml> {
     for (_, _, e) in event_clients(ir) {
         out.push(kafka_user(ns, cluster, e));
     }
-    out.extend(event_bus_access(ir, ns, cluster));
+    out.extend(event_bus_access(ir, ns));
     out
 }
