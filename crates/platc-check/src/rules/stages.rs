@@ -204,20 +204,23 @@ pub(crate) fn check(doc: &Document, out: &mut Vec<Problem>) {
             }
         }
     }
-    if let Some(replicas) = doc
+    let max = super::services::MAX_REPLICAS;
+    for replicas in doc
         .stages
         .values()
         .filter_map(|s| s.replicas.as_ref())
-        .find(|r| r.value < 1 || r.value > super::services::MAX_REPLICAS)
+        .filter(|r| r.value < 1 || r.value > max)
     {
         out.push(
             Problem::new(
                 "platc::stages::replicas",
                 replicas.span.clone(),
-                format!("a stage's default replicas must be between 1 and {}", super::services::MAX_REPLICAS),
+                format!("a stage's default replicas must be between 1 and {max}"),
             )
             .label("out of range")
-            .help("set `replicas = 1` or more; scale a single service down with its own `replicas = 0`"),
+            .help(format!(
+                "set `replicas` between 1 and {max}; scale a single service down with its own `replicas = 0`, or beyond {max} with a HorizontalPodAutoscaler"
+            )),
         );
     }
     for cidr in doc
