@@ -41,15 +41,12 @@ pub fn effective_placement(
     stage: &platc_model::Stage,
     cache: bool,
 ) -> Placement {
-    let over = service.stages.get(&stage.name.value);
-    let (store, over_store) = if cache {
-        (service.cache.as_ref(), over.and_then(|o| o.cache.as_ref()))
+    let store = if cache {
+        service.cache.as_ref()
     } else {
-        (
-            service.database.as_ref(),
-            over.and_then(|o| o.database.as_ref()),
-        )
+        service.database.as_ref()
     };
+    let over_store = stage_store(service, &stage.name.value, cache);
     let stage_default = if cache {
         stage.caches.as_ref().or(stage.databases.as_ref())
     } else {
@@ -61,6 +58,35 @@ pub fn effective_placement(
         .or(stage_default)
         .map(|p| p.value)
         .unwrap_or(Placement::InCluster)
+}
+
+/// The stage override (`[apps.<app>.services.<service>.stages.<stage>]`) of `service`'s
+/// database, or cache.
+pub fn stage_store<'a>(
+    service: &'a platc_model::Service,
+    stage: &str,
+    cache: bool,
+) -> Option<&'a platc_model::DataStore> {
+    let over = service.stages.get(stage)?;
+    if cache {
+        over.cache.as_ref()
+    } else {
+        over.database.as_ref()
+    }
+}
+
+/// Whether some deployed stage (one that joins no other) places `service`'s database (or
+/// cache) with `placement`.
+pub fn placed_anywhere(
+    doc: &platc_model::Document,
+    service: &platc_model::Service,
+    cache: bool,
+    placement: Placement,
+) -> bool {
+    doc.stages
+        .values()
+        .filter(|s| s.joins.is_none())
+        .any(|st| effective_placement(service, st, cache) == placement)
 }
 
 /// MongoDB Atlas's name of the cloud region `region` of `cloud` (`eu-central-1` →

@@ -9,7 +9,8 @@ use platc_values::{cron, duration};
 use super::services::byte_quantity;
 use super::value_problem;
 use crate::engines::{
-    atlas_region, default_version, effective_placement, supported_versions, SUPPORTED_KUBERNETES,
+    atlas_region, default_version, effective_placement, placed_anywhere, stage_store,
+    supported_versions, SUPPORTED_KUBERNETES,
 };
 
 pub(crate) fn check(doc: &Document, out: &mut Vec<Problem>) {
@@ -55,11 +56,7 @@ pub(crate) fn has_managed_mongodb(doc: &Document) -> bool {
                 .as_ref()
                 .and_then(|d| d.engine.as_ref())
                 .is_some_and(|e| e.value == Engine::Mongodb)
-                && doc
-                    .stages
-                    .values()
-                    .filter(|s| s.joins.is_none())
-                    .any(|st| effective_placement(svc, st, false) == Placement::Managed)
+                && placed_anywhere(doc, svc, false, Placement::Managed)
         })
 }
 
@@ -213,13 +210,7 @@ fn placements(
 }
 
 fn stage_span<'a>(svc: &'a Service, stage: &str, cache: bool) -> Option<&'a Sp<Placement>> {
-    let over = svc.stages.get(stage)?;
-    let store = if cache {
-        over.cache.as_ref()
-    } else {
-        over.database.as_ref()
-    }?;
-    store.placement.as_ref()
+    stage_store(svc, stage, cache)?.placement.as_ref()
 }
 
 /// A connection pooler (`pooler`) exists only as Zalando's, so only for PostgreSQL placed
@@ -229,13 +220,7 @@ fn poolers(doc: &Document, svc: &Service, store: &DataStore, cache: bool, out: &
     let Some(engine) = &store.engine else { return };
     let mut reported: Vec<platc_model::Span> = Vec::new();
     for stage in doc.stages.values().filter(|s| s.joins.is_none()) {
-        let over = svc.stages.get(&stage.name.value).and_then(|o| {
-            if cache {
-                o.cache.as_ref()
-            } else {
-                o.database.as_ref()
-            }
-        });
+        let over = stage_store(svc, &stage.name.value, cache);
         let Some(pooler) = over
             .and_then(|o| o.pooler.as_ref())
             .or(store.pooler.as_ref())

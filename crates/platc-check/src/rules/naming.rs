@@ -52,14 +52,12 @@ pub(crate) fn check(doc: &Document, out: &mut Vec<Problem>) {
                 };
                 let release = format!("{}-{}", svc.name.value, engine.value.as_str());
                 let mysql_operator = engine.value == platc_model::Engine::Mysql
-                    && doc
-                        .stages
-                        .values()
-                        .filter(|st| st.joins.is_none())
-                        .any(|st| {
-                            crate::engines::effective_placement(svc, st, kind == "cache")
-                                == platc_model::Placement::Operator
-                        });
+                    && crate::engines::placed_anywhere(
+                        doc,
+                        svc,
+                        kind == "cache",
+                        platc_model::Placement::Operator,
+                    );
                 if mysql_operator && release.len() > INNODB_CLUSTER_MAX {
                     out.push(
                         Problem::new(
