@@ -10,7 +10,8 @@ mod rules;
 mod schema;
 
 pub use engines::{
-    atlas_region, default_version, effective_placement, supported_versions, SUPPORTED_KUBERNETES,
+    atlas_region, default_version, effective_placement, placed_anywhere, stage_store,
+    supported_versions, SUPPORTED_KUBERNETES,
 };
 
 use platc_model::{Document, Problem};

@@ -562,13 +562,7 @@ fn data_store(
         s.database.as_ref()
     };
     let Some(store) = store else { return Ok(None) };
-    let over = s.stages.get(&st.name.value).and_then(|o| {
-        if cache {
-            o.cache.as_ref()
-        } else {
-            o.database.as_ref()
-        }
-    });
+    let over = platc_check::stage_store(s, &st.name.value, cache);
     let engine = *need(&store.engine, "database.engine")?;
     let pick = |f: fn(&DataStore) -> Option<&Sp<String>>| {
         over.and_then(f)
