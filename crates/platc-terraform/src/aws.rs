@@ -970,10 +970,18 @@ fn access_policy(stage: &Stage, store: &Store, body: &mut Body) {
 /// An ephemeral password for `store` and its local `<id>_password`, whose name it returns.
 fn random_password(store: &Store, body: &mut Body, locals: &mut Body) -> Ident {
     let password = store.id.suffixed("password");
+    ephemeral_password(body, &store.id);
+    locals.attr_ident(&password, ephemeral_password_ref(&store.id));
+    password
+}
+
+/// `ephemeral "aws_secretsmanager_random_password" "<id>"` (32 characters, no punctuation,
+/// each included kind at least once) and a blank line.
+fn ephemeral_password(body: &mut Body, id: &Ident) {
     body.block(
         Block::new("ephemeral")
             .label("aws_secretsmanager_random_password")
-            .label(store.id.as_str())
+            .label(id.as_str())
             .with(|b| {
                 b.attr("password_length", 32u32);
                 b.attr("exclude_punctuation", true);
@@ -981,16 +989,16 @@ fn random_password(store: &Store, body: &mut Body, locals: &mut Body) -> Ident {
             }),
     );
     body.blank();
-    locals.attr_ident(
-        &password,
-        Expr::Ref(
-            Ref::root("ephemeral")
-                .attr("aws_secretsmanager_random_password")
-                .ident(&store.id)
-                .attr("random_password"),
-        ),
-    );
-    password
+}
+
+/// `ephemeral.aws_secretsmanager_random_password.<id>.random_password`.
+fn ephemeral_password_ref(id: &Ident) -> Expr {
+    Expr::Ref(
+        Ref::root("ephemeral")
+            .attr("aws_secretsmanager_random_password")
+            .ident(id)
+            .attr("random_password"),
+    )
 }
 
 fn secret(stage: &Stage, store: &Store, body: &mut Body, locals: &mut Body) {
@@ -1226,14 +1234,10 @@ pub fn credentials(stage: &Stage) -> Files {
         in_cluster_secret(stage, store, &mut body);
         in_cluster_output(store, &mut outputs);
     }
-    body.extend(credentials::locals(&stage.in_cluster, |id| {
-        Expr::Ref(
-            Ref::root("ephemeral")
-                .attr("aws_secretsmanager_random_password")
-                .ident(id)
-                .attr("random_password"),
-        )
-    }));
+    body.extend(credentials::locals(
+        &stage.in_cluster,
+        ephemeral_password_ref,
+    ));
     files.push(("credentials.tf", body));
     files.push(("outputs.tf", outputs));
     files
@@ -1261,17 +1265,7 @@ fn in_cluster_secret(stage: &Stage, store: &Store, body: &mut Body) {
     }));
     body.blank();
     for (_, id) in credentials::passwords(store) {
-        body.block(
-            Block::new("ephemeral")
-                .label("aws_secretsmanager_random_password")
-                .label(id.as_str())
-                .with(|b| {
-                    b.attr("password_length", 32u32);
-                    b.attr("exclude_punctuation", true);
-                    b.attr("require_each_included_type", true);
-                }),
-        );
-        body.blank();
+        ephemeral_password(body, &id);
     }
     body.comment(
         "Every password is ephemeral and write-only: never in a plan, the state or an output.",

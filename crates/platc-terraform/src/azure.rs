@@ -76,8 +76,11 @@ pub fn render(stage: &Stage) -> Result<Files, EmitError> {
             }
             Engine::Mysql => mysql(stage, store, &mut databases, &mut secrets, &mut locals)?,
             Engine::Mongodb if crate::atlas::is_atlas(store) => {
-                password(&mut databases, &mut locals, &store.id);
-                let pw = local(&store.id.suffixed("password"));
+                let pw = local(&crate::random_password(
+                    &mut databases,
+                    &mut locals,
+                    &store.id,
+                ));
                 crate::atlas::render(stage, store, &mut databases, pw.clone())?;
                 kv_secret(
                     &mut secrets,
@@ -287,12 +290,6 @@ fn section(store: &Store, body: &mut Body) {
     body.blank();
 }
 
-/// The ephemeral password `name` and its local.
-fn password(body: &mut Body, locals: &mut Body, name: &Ident) {
-    crate::ephemeral_random_password(body, name);
-    crate::random_password_local(locals, &name.suffixed("password"), name);
-}
-
 /// A Key Vault secret written once per version.
 fn kv_secret(
     body: &mut Body,
@@ -353,8 +350,8 @@ fn postgresql(
         .unwrap_or(PG_STORAGE_MB[PG_STORAGE_MB.len() - 1]);
     let (retention, note) = clamp(ds.backup.retention_days, 7, 35, "backup retention (days)");
     let admin = store.id.suffixed("admin");
-    password(body, locals, &admin);
-    password(body, locals, &store.id);
+    crate::random_password(body, locals, &admin);
+    crate::random_password(body, locals, &store.id);
     body.block(Block::resource("azurerm_postgresql_flexible_server", &store.id).with(|b| {
         b.attr("name", name);
         b.attr("resource_group_name", rg());
@@ -546,8 +543,8 @@ fn mysql(
     let (retention, note) = clamp(ds.backup.retention_days, 1, 35, "backup retention (days)");
     let version = if ds.version == "8.0" { "8.0.21" } else { "8.4" };
     let admin = store.id.suffixed("admin");
-    password(body, locals, &admin);
-    password(body, locals, &store.id);
+    crate::random_password(body, locals, &admin);
+    crate::random_password(body, locals, &store.id);
     body.block(Block::resource("azurerm_mysql_flexible_server", &store.id).with(|b| {
         b.attr("name", name);
         b.attr("resource_group_name", rg());

@@ -194,12 +194,5 @@ pub fn secret_output(
 
 /// [`locals`] for providers whose passwords come from `ephemeral "random_password"`.
 pub fn random_password_locals<'a>(stores: impl IntoIterator<Item = &'a Store<'a>>) -> Body {
-    locals(stores, |id| {
-        Expr::Ref(
-            Ref::root("ephemeral")
-                .attr("random_password")
-                .ident(id)
-                .attr("result"),
-        )
-    })
+    locals(stores, crate::random_password_ref)
 }

@@ -360,9 +360,7 @@ fn cloud_sql(
         );
     }));
     body.blank();
-    let pw = store.id.suffixed("password");
-    crate::ephemeral_random_password(body, &store.id);
-    crate::random_password_local(locals, &pw, &store.id);
+    let pw = crate::random_password(body, locals, &store.id);
     body.comment("The service's own login; IAM database authentication is enabled as well.");
     body.block(Block::resource("google_sql_user", &store.id).with(|b| {
         b.attr("name", ds.user.clone());
@@ -410,9 +408,7 @@ fn atlas_store(
     secrets: &mut Body,
     locals: &mut Body,
 ) -> Result<(), EmitError> {
-    let pw = store.id.suffixed("password");
-    crate::ephemeral_random_password(body, &store.id);
-    crate::random_password_local(locals, &pw, &store.id);
+    let pw = crate::random_password(body, locals, &store.id);
     let password = Expr::Ref(Ref::root("local").ident(&pw));
     crate::atlas::render(stage, store, body, password.clone())?;
     secret(

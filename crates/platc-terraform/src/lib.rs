@@ -299,7 +299,6 @@ pub fn emit_each<E: From<EmitError>>(
     Ok(())
 }
 
-/// Appends `extra` to `files`: a file already there gets the extra body at its end.
 /// `ephemeral "random_password" "<id>"` (32 letters and digits, each kind at least once) and
 /// a blank line: a password that is never in a plan, the state or an output.
 pub(crate) fn ephemeral_random_password(body: &mut Body, id: &Ident) {
@@ -318,17 +317,23 @@ pub(crate) fn ephemeral_random_password(body: &mut Body, id: &Ident) {
     body.blank();
 }
 
-/// The local `<local> = ephemeral.random_password.<id>.result`.
-pub(crate) fn random_password_local(locals: &mut Body, local: &Ident, id: &Ident) {
-    locals.attr_ident(
-        local,
-        Expr::Ref(
-            hcl::Ref::root("ephemeral")
-                .attr("random_password")
-                .ident(id)
-                .attr("result"),
-        ),
-    );
+/// An ephemeral random password `<id>` (see [`ephemeral_random_password`]) and the local
+/// `<id>_password` that reads it; returns the local's name.
+pub(crate) fn random_password(body: &mut Body, locals: &mut Body, id: &Ident) -> Ident {
+    ephemeral_random_password(body, id);
+    let local = id.suffixed("password");
+    locals.attr_ident(&local, random_password_ref(id));
+    local
+}
+
+/// `ephemeral.random_password.<id>.result`.
+pub(crate) fn random_password_ref(id: &Ident) -> Expr {
+    Expr::Ref(
+        hcl::Ref::root("ephemeral")
+            .attr("random_password")
+            .ident(id)
+            .attr("result"),
+    )
 }
 
 /// A `list(string)` variable of address ranges, empty by default, that refuses `/0`: the
@@ -355,6 +360,7 @@ pub(crate) fn cidr_list_variable(
     }));
 }
 
+/// Appends `extra` to `files`: a file already there gets the extra body at its end.
 fn merge(files: &mut Files, extra: Files) {
     for (name, body) in extra {
         match files.iter_mut().find(|(n, _)| *n == name) {
