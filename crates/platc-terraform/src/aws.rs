@@ -138,19 +138,18 @@ pub fn render(stage: &Stage) -> Result<Files, EmitError> {
             b.extend(locals);
         }));
     }
-    let (mut variables, mut main) = (variables(), main(stage));
-    if atlas::in_stage(stage) {
-        // Before credentials_versions, as on the other clouds.
-        let mut v = Body::new();
-        v.extend(std::mem::take(&mut variables));
-        variables = atlas::variables(stage);
-        variables.extend(v);
-        main.extend(atlas::main(stage));
+    let atlas = atlas::in_stage(stage);
+    let mut variables = variables();
+    if atlas {
+        // Atlas's variables first here (Azure and GCP put them before credentials_versions).
+        let mut first = atlas::variables(stage);
+        first.extend(variables);
+        variables = first;
     }
     Ok(vec![
-        ("versions.tf", versions(atlas::in_stage(stage))),
+        ("versions.tf", versions(atlas)),
         ("variables.tf", variables),
-        ("main.tf", main),
+        ("main.tf", main(stage)),
         ("databases.tf", databases),
         ("secrets.tf", secrets),
         ("outputs.tf", outputs),

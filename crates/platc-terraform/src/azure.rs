@@ -109,14 +109,10 @@ pub fn render(stage: &Stage) -> Result<Files, EmitError> {
             b.extend(locals);
         }));
     }
-    let mut main = main();
-    if crate::atlas::in_stage(stage) {
-        main.extend(crate::atlas::main(stage));
-    }
     Ok(vec![
         ("versions.tf", versions(crate::atlas::in_stage(stage))),
         ("variables.tf", variables(stage)),
-        ("main.tf", main),
+        ("main.tf", main()),
         ("databases.tf", databases),
         ("secrets.tf", secrets),
         ("outputs.tf", outputs),

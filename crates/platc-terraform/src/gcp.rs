@@ -86,21 +86,15 @@ pub fn render(stage: &Stage) -> Result<Files, EmitError> {
             b.extend(locals);
         }));
     }
+    let atlas = crate::atlas::in_stage(stage);
     // In-cluster stores of the stage (credentials.tf) need random_password too.
     let random = stage.has(|s| matches!(s.ds.engine, Engine::Postgresql | Engine::Mysql))
-        || crate::atlas::in_stage(stage)
+        || atlas
         || !stage.in_cluster.is_empty();
-    let mut main = main(stage);
-    if crate::atlas::in_stage(stage) {
-        main.extend(crate::atlas::main(stage));
-    }
     Ok(vec![
-        (
-            "versions.tf",
-            versions(random, crate::atlas::in_stage(stage)),
-        ),
+        ("versions.tf", versions(random, atlas)),
         ("variables.tf", variables(stage)),
-        ("main.tf", main),
+        ("main.tf", main(stage)),
         ("databases.tf", databases),
         ("secrets.tf", secrets),
         ("outputs.tf", outputs),

@@ -275,6 +275,10 @@ pub fn emit_each<E: From<EmitError>>(
                 Cloud::Gcp => gcp::render(&stage)?,
             }
         };
+        // The Atlas provider, on every cloud after the cloud's own.
+        if atlas::in_stage(&stage) {
+            merge(&mut files, vec![("main.tf", atlas::main(&stage))]);
+        }
         if !stage.in_cluster.is_empty() {
             let extra = match ir.platform.cloud {
                 Cloud::Aws => aws::credentials(&stage),
