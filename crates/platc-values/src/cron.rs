@@ -58,32 +58,18 @@ impl Cron {
     }
 }
 
-/// The number of distinct values a valid minute or hour field matches.
+/// The number of distinct values a valid minute or hour field matches (items as
+/// [`check_item`] reads them).
 fn field_values(text: &str, field: &Field) -> u32 {
     let mut hit = [false; 60];
     for item in text.split(',') {
-        let (range, step) = match item.split_once('/') {
-            Some((r, s)) => (r, s.parse::<u32>().unwrap_or(1).max(1)),
-            None => (item, 1),
+        let Ok(Matches { start, end, step }) = check_item(item, field) else {
+            continue;
         };
-        let (lo, hi) = if range == "*" {
-            (field.min, field.max)
-        } else if let Some((a, b)) = range.split_once('-') {
-            (
-                a.parse().unwrap_or(field.min),
-                b.parse().unwrap_or(field.max),
-            )
-        } else {
-            let n = range.parse().unwrap_or(field.min);
-            // `N/S` means `N-max/S`.
-            (n, if item.contains('/') { field.max } else { n })
-        };
-        let mut v = lo;
-        while v <= hi.min(field.max) {
+        for v in (start..=end.min(field.max)).step_by(step as usize) {
             if let Some(h) = hit.get_mut(v as usize) {
                 *h = true;
             }
-            v += step;
         }
     }
     hit.iter().map(|h| u32::from(*h)).sum()
@@ -284,7 +270,16 @@ fn check_field(text: &str, field: &Field) -> Result<(), ValueError> {
     Ok(())
 }
 
-fn check_item(item: &str, field: &Field) -> Result<(), ValueError> {
+/// The values one item of a field matches: `start..=end` every `step`.
+struct Matches {
+    start: u32,
+    end: u32,
+    step: u32,
+}
+
+/// Checks one item of a field (`*`, `?`, `N`, `A-B`, each optionally `/S`) and returns what it
+/// matches (`N/S` means `N-max/S`).
+fn check_item(item: &str, field: &Field) -> Result<Matches, ValueError> {
     let mut slash = item.split('/');
     let range = slash.next().unwrap_or("");
     let step = slash.next();
@@ -298,8 +293,11 @@ fn check_item(item: &str, field: &Field) -> Result<(), ValueError> {
             "write one step, like `*/15` or `0-30/5`",
         ));
     }
-    if let Some(step) = step {
-        let value = number(step, field, "step")?;
+    let step = match step {
+        Some(step) => Some(number(step, field, "step")?),
+        None => None,
+    };
+    if let Some(value) = step {
         if value == 0 {
             return Err(ValueError::new(
                 format!(
@@ -311,12 +309,17 @@ fn check_item(item: &str, field: &Field) -> Result<(), ValueError> {
             ));
         }
     }
+    let every = Matches {
+        start: field.min,
+        end: field.max,
+        step: step.unwrap_or(1),
+    };
     if range == "*" {
-        return Ok(());
+        return Ok(every);
     }
     if range == "?" {
         if field.question_mark {
-            return Ok(());
+            return Ok(every);
         }
         return Err(ValueError::new(
             format!("`?` is not allowed in the {} field", field.name),
@@ -347,23 +350,32 @@ fn check_item(item: &str, field: &Field) -> Result<(), ValueError> {
         ));
     }
     let start = value(start_text, field)?;
-    if let Some(end_text) = end_text {
-        let end = value(end_text, field)?;
-        if start > end {
-            return Err(ValueError::new(
-                format!(
-                    "the range {} in the {} field runs backwards",
-                    show(range),
-                    field.name
-                ),
-                format!(
-                    "write the smaller value first, like `{}`; ranges do not wrap around",
-                    format_args!("{end_text}-{start_text}")
-                ),
-            ));
-        }
+    let Some(end_text) = end_text else {
+        return Ok(Matches {
+            start,
+            end: if step.is_some() { field.max } else { start },
+            step: every.step,
+        });
+    };
+    let end = value(end_text, field)?;
+    if start > end {
+        return Err(ValueError::new(
+            format!(
+                "the range {} in the {} field runs backwards",
+                show(range),
+                field.name
+            ),
+            format!(
+                "write the smaller value first, like `{}`; ranges do not wrap around",
+                format_args!("{end_text}-{start_text}")
+            ),
+        ));
     }
-    Ok(())
+    Ok(Matches {
+        start,
+        end,
+        step: every.step,
+    })
 }
 
 /// A field value: a number within the field's bounds or one of its names.
@@ -448,6 +460,8 @@ fn number(text: &str, field: &Field, what: &str) -> Result<u32, ValueError> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn runs_per_day_counts_minutes_times_hours() {
         let runs = |s: &str| super::parse_cron(s).map(|c| c.runs_per_day());
@@ -461,7 +475,6 @@ mod tests {
         assert_eq!(runs("* * * * *"), Ok(1440));
     }
 
-    use super::*;
     use proptest::prelude::*;
 
     fn ok(s: &str) -> String {
