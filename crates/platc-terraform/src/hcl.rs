@@ -705,19 +705,20 @@ fn render_lines(lines: &[Line], out: &mut String, level: usize) {
                     i += 1;
                 }
                 let run = &lines[start..i];
-                let width = run
+                // Each key's width once (a quoted key is escaped to be measured).
+                let widths: Vec<usize> = run
                     .iter()
                     .map(|l| match l {
                         Line::Assign(k, _) => k.width(),
                         _ => 0,
                     })
-                    .max()
-                    .unwrap_or(0);
-                for l in run {
+                    .collect();
+                let width = widths.iter().copied().max().unwrap_or(0);
+                for (l, own) in run.iter().zip(widths) {
                     if let Line::Assign(k, v) = l {
                         indent(out, level);
                         k.render(out);
-                        for _ in k.width()..width {
+                        for _ in own..width {
                             out.push(' ');
                         }
                         out.push_str(" = ");
@@ -937,8 +938,6 @@ mod tests {
             eager.into_file("# h\n"),
             format!("# h\n{}", lazy.render_file())
         );
-        let mut eager = Body::file();
-        fill(&mut eager);
 
         // A file body nested into a block is indented like the lazy one.
         let outer = |inner: Body| {
