@@ -318,15 +318,7 @@ fn backup_schedule(store: &Store, body: &mut Body) {
 fn srv_host(store: &Store) -> Expr {
     Expr::Call(
         "trimprefix",
-        vec![
-            Expr::Ref(
-                Ref::root("mongodbatlas_advanced_cluster")
-                    .ident(&store.id)
-                    .attr("connection_strings")
-                    .attr("standard_srv"),
-            ),
-            "mongodb+srv://".into(),
-        ],
+        vec![standard_srv(store), "mongodb+srv://".into()],
     )
 }
 
@@ -356,15 +348,7 @@ pub(crate) fn output(store: &Store, body: &mut Body, secret_id: Expr, manager: &
         store,
         &format!("Atlas SRV connection string and {manager} secret id"),
         vec![
-            (
-                "connection_string",
-                Expr::Ref(
-                    Ref::root("mongodbatlas_advanced_cluster")
-                        .ident(&store.id)
-                        .attr("connection_strings")
-                        .attr("standard_srv"),
-                ),
-            ),
+            ("connection_string", standard_srv(store)),
             (
                 "cluster_id",
                 res("mongodbatlas_advanced_cluster", &store.id, "cluster_id"),
@@ -372,4 +356,15 @@ pub(crate) fn output(store: &Store, body: &mut Body, secret_id: Expr, manager: &
             ("secret_id", secret_id),
         ],
     );
+}
+
+/// `mongodbatlas_advanced_cluster.<id>.connection_strings.standard_srv`: the cluster's
+/// `mongodb+srv://` address.
+fn standard_srv(store: &Store) -> Expr {
+    Expr::Ref(
+        Ref::root("mongodbatlas_advanced_cluster")
+            .ident(&store.id)
+            .attr("connection_strings")
+            .attr("standard_srv"),
+    )
 }
