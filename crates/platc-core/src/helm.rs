@@ -254,7 +254,7 @@ fn restricted_container() -> Mapping {
         .with("allowPrivilegeEscalation", false)
         .with(
             "capabilities",
-            Mapping::new().with("drop", Yaml::Seq(vec![Yaml::from("ALL")])),
+            Mapping::new().with("drop", strings(&["ALL"])),
         )
         .with(
             "seccompProfile",

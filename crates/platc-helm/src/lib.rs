@@ -115,9 +115,7 @@ pub fn values_file(store: &DataStoreIr) -> String {
 pub fn emit(ir: &Ir) -> Result<FileTree, EmitError> {
     let mut tree = FileTree::new();
     for app in &ir.apps {
-        for stage in &app.stages {
-            emit_stage(app, stage, &mut tree)?;
-        }
+        emit_app(app, &mut tree)?;
     }
     Ok(tree)
 }
